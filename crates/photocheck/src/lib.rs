@@ -1,0 +1,27 @@
+//! photocheck: checks graduation photos against the rules of China's national diploma
+//! register (学信网 / CHSI) before they are uploaded.
+//!
+//! ```no_run
+//! use photocheck::{Checker, Profile, Verdict};
+//!
+//! let checker = Checker::new(Profile::default());
+//! let report = checker.check_file(std::path::Path::new("2021001张三.jpg"));
+//! if report.verdict != Verdict::Pass {
+//!     for check in &report.checks {
+//!         println!("{} {:?}: {}", check.id, check.status, check.message.zh);
+//!     }
+//! }
+//! ```
+//!
+//! Nothing here opens a network connection: photos carry national id numbers.
+
+pub mod intake;
+pub mod measure;
+mod pipeline;
+pub mod profile;
+pub mod report;
+pub mod rules;
+
+pub use pipeline::{measurements, Checker};
+pub use profile::{Profile, ProfileError};
+pub use report::{CheckResult, Message, PhotoError, PhotoReport, Status, Verdict};

@@ -1,0 +1,211 @@
+//! Image measurements shared by the rules: sharpness, exposure and background colour.
+
+use image::{GrayImage, RgbImage};
+use palette::color_difference::Ciede2000;
+use palette::{IntoColor, Lab, Srgb};
+
+/// Brightness facts of a region.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Exposure {
+    /// Mean luma, 0–255.
+    pub mean_luma: f64,
+    /// Fraction of pixels at 250 or more.
+    pub clipped_high: f64,
+    /// Fraction of pixels at 5 or less.
+    pub clipped_low: f64,
+}
+
+/// Colour facts of the background pixels.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Background {
+    /// Per-channel median in CIELAB (D65).
+    pub median: Lab,
+    /// The median as sRGB, for messages.
+    pub median_rgb: [u8; 3],
+    /// 90th percentile of the pixels' CIEDE2000 distance from the median.
+    pub spread: f64,
+    /// CIEDE2000 distance between the medians of the top and the bottom half of the region.
+    pub gradient: f64,
+    /// How many pixels were sampled.
+    pub samples: usize,
+}
+
+/// CIELAB of an sRGB colour.
+pub fn lab_of(rgb: [u8; 3]) -> Lab {
+    Srgb::new(rgb[0], rgb[1], rgb[2])
+        .into_format::<f32>()
+        .into_color()
+}
+
+/// CIEDE2000 colour difference.
+pub fn delta_e(a: Lab, b: Lab) -> f64 {
+    a.difference(b) as f64
+}
+
+/// CIELAB hue angle in degrees, 0–360.
+pub fn hue_degrees(lab: Lab) -> f64 {
+    (lab.b as f64)
+        .atan2(lab.a as f64)
+        .to_degrees()
+        .rem_euclid(360.0)
+}
+
+/// CIELAB chroma.
+pub fn chroma(lab: Lab) -> f64 {
+    (lab.a as f64).hypot(lab.b as f64)
+}
+
+/// Variance of the Laplacian of the grey image: low for blurred photos.
+pub fn laplacian_variance(grey: &GrayImage) -> f64 {
+    let lap = imageproc::filter::laplacian_filter(grey);
+    let n = lap.len() as f64;
+    if n == 0.0 {
+        return 0.0;
+    }
+    let (sum, sum_sq) = lap.pixels().fold((0.0, 0.0), |(s, q), p| {
+        let v = p[0] as f64;
+        (s + v, q + v * v)
+    });
+    let mean = sum / n;
+    sum_sq / n - mean * mean
+}
+
+/// Brightness facts of the grey image.
+pub fn exposure(grey: &GrayImage) -> Exposure {
+    let n = grey.len().max(1) as f64;
+    let (mut sum, mut high, mut low) = (0u64, 0u64, 0u64);
+    for p in grey.pixels() {
+        let v = p[0];
+        sum += v as u64;
+        high += (v >= 250) as u64;
+        low += (v <= 5) as u64;
+    }
+    Exposure {
+        mean_luma: sum as f64 / n,
+        clipped_high: high as f64 / n,
+        clipped_low: low as f64 / n,
+    }
+}
+
+/// The border of a portrait where only background is expected: a band along the top and
+/// strips down both sides to a little over half the height (above the shoulders).
+pub fn border_region(width: u32, height: u32) -> impl Fn(u32, u32) -> bool {
+    let top = (height as f64 * 0.08).ceil() as u32;
+    let side = (width as f64 * 0.08).ceil() as u32;
+    let side_bottom = (height as f64 * 0.55) as u32;
+    move |x, y| y < top || (y < side_bottom && (x < side || x >= width.saturating_sub(side)))
+}
+
+/// Colour statistics of the pixels of `image` for which `is_background` holds, sampled on
+/// a grid of `step` pixels. `None` when the region is empty.
+pub fn background(
+    image: &RgbImage,
+    is_background: impl Fn(u32, u32) -> bool,
+    step: u32,
+) -> Option<Background> {
+    let mut samples: Vec<(u32, Lab)> = Vec::new();
+    for y in (0..image.height()).step_by(step as usize) {
+        for x in (0..image.width()).step_by(step as usize) {
+            if is_background(x, y) {
+                samples.push((y, lab_of(image.get_pixel(x, y).0)));
+            }
+        }
+    }
+    if samples.is_empty() {
+        return None;
+    }
+    let median = median_lab(samples.iter().map(|s| s.1));
+    let mut distances: Vec<f64> = samples.iter().map(|s| delta_e(s.1, median)).collect();
+    let spread = percentile(&mut distances, 0.9);
+    let (min_y, max_y) = samples
+        .iter()
+        .fold((u32::MAX, 0), |(lo, hi), s| (lo.min(s.0), hi.max(s.0)));
+    let mid = (min_y + max_y) / 2;
+    let upper = median_lab(samples.iter().filter(|s| s.0 <= mid).map(|s| s.1));
+    let lower_samples: Vec<Lab> = samples.iter().filter(|s| s.0 > mid).map(|s| s.1).collect();
+    let gradient = if lower_samples.is_empty() {
+        0.0
+    } else {
+        delta_e(upper, median_lab(lower_samples.into_iter()))
+    };
+    let rgb: Srgb<f32> = median.into_color();
+    let rgb: Srgb<u8> = rgb.into_format();
+    Some(Background {
+        median,
+        median_rgb: [rgb.red, rgb.green, rgb.blue],
+        spread,
+        gradient,
+        samples: samples.len(),
+    })
+}
+
+fn median_lab(colours: impl Iterator<Item = Lab>) -> Lab {
+    let (mut l, mut a, mut b) = (Vec::new(), Vec::new(), Vec::new());
+    for c in colours {
+        l.push(c.l as f64);
+        a.push(c.a as f64);
+        b.push(c.b as f64);
+    }
+    Lab::new(
+        percentile(&mut l, 0.5) as f32,
+        percentile(&mut a, 0.5) as f32,
+        percentile(&mut b, 0.5) as f32,
+    )
+}
+
+/// The `q`-quantile (0–1) of the values; reorders them. 0 for none.
+pub fn percentile(values: &mut [f64], q: f64) -> f64 {
+    if values.is_empty() {
+        return 0.0;
+    }
+    let k = ((values.len() - 1) as f64 * q).round() as usize;
+    *values.select_nth_unstable_by(k, |a, b| a.total_cmp(b)).1
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blur_lowers_laplacian_variance() {
+        let sharp = GrayImage::from_fn(64, 64, |x, y| {
+            image::Luma([if (x / 4 + y / 4) % 2 == 0 { 30 } else { 220 }])
+        });
+        let blurred = imageproc::filter::gaussian_blur_f32(&sharp, 3.0);
+        assert!(laplacian_variance(&sharp) > 10.0 * laplacian_variance(&blurred));
+    }
+
+    #[test]
+    fn reference_blues_lie_in_the_blue_hue_band() {
+        for rgb in [
+            [100, 197, 255],
+            [0, 163, 230],
+            [51, 143, 178],
+            [0, 191, 243],
+        ] {
+            let h = hue_degrees(lab_of(rgb));
+            assert!((230.0..280.0).contains(&h), "{rgb:?} has hue {h}");
+        }
+        let red = hue_degrees(lab_of([233, 51, 35]));
+        assert!(!(200.0..320.0).contains(&red));
+    }
+
+    #[test]
+    fn flat_background_has_no_spread_and_gradient_is_found() {
+        let flat = RgbImage::from_pixel(40, 40, image::Rgb([67, 142, 219]));
+        let bg = background(&flat, |_, _| true, 1).unwrap();
+        assert!(bg.spread < 0.01 && bg.gradient < 0.01);
+        assert_eq!(bg.median_rgb, [67, 142, 219]);
+        let ramp = RgbImage::from_fn(40, 40, |_, y| image::Rgb([67 + 4 * y as u8, 142, 219]));
+        let bg = background(&ramp, |_, _| true, 1).unwrap();
+        assert!(bg.gradient > 10.0, "gradient {}", bg.gradient);
+    }
+
+    #[test]
+    fn exposure_counts_clipped_pixels() {
+        let img = GrayImage::from_fn(10, 10, |x, _| image::Luma([if x < 3 { 255 } else { 100 }]));
+        let e = exposure(&img);
+        assert!((e.clipped_high - 0.3).abs() < 1e-9);
+        assert_eq!(e.clipped_low, 0.0);
+    }
+}

@@ -1,0 +1,481 @@
+//! The specification profile: every rule's thresholds, as data.
+//!
+//! The default CHSI profile is `profiles/chsi.toml`, embedded in the binary. A school's
+//! profile may hold only the keys it changes; it is merged onto the default. Unknown keys
+//! and inconsistent values are refused with the key's full name.
+
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// The embedded default profile, as written (with its comments and sources).
+pub const DEFAULT_PROFILE_TOML: &str = include_str!("../profiles/chsi.toml");
+
+/// A profile that could not be loaded: which file, which key, what is wrong.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    #[error("cannot read profile {path}: {source}")]
+    Read {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("profile {origin}: {message}")]
+    Invalid { origin: String, message: String },
+}
+
+/// What a violation of a rule becomes in the report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Fail,
+    Warn,
+}
+
+/// One rule's settings: whether it runs, how hard it fails, where its numbers come from,
+/// and its own parameters.
+#[derive(Debug, Clone, Serialize)]
+pub struct Rule<P> {
+    pub enabled: bool,
+    pub severity: Severity,
+    /// Where the thresholds come from (notice, specification, measured distribution).
+    pub source: String,
+    #[serde(flatten)]
+    pub params: P,
+}
+
+/// The keys every rule has.
+#[derive(Deserialize)]
+struct RuleCommon {
+    #[serde(default = "enabled_by_default")]
+    enabled: bool,
+    #[serde(default)]
+    severity: Severity,
+    source: String,
+}
+
+fn enabled_by_default() -> bool {
+    true
+}
+
+// Written out rather than derived: with `flatten`, serde loses the name of a mistyped key.
+impl<'de, P: serde::de::DeserializeOwned> Deserialize<'de> for Rule<P> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        fn part<T: serde::de::DeserializeOwned, E: Error>(table: toml::Table) -> Result<T, E> {
+            serde_path_to_error::deserialize(toml::Value::Table(table)).map_err(|e| {
+                let key = e.path().to_string();
+                E::custom(format!("key `{key}`: {}", e.into_inner()))
+            })
+        }
+        let mut params = toml::Table::deserialize(deserializer)?;
+        let common: toml::Table = ["enabled", "severity", "source"]
+            .iter()
+            .filter_map(|key| params.remove_entry(*key))
+            .collect();
+        let common: RuleCommon = part(common)?;
+        Ok(Rule {
+            enabled: common.enabled,
+            severity: common.severity,
+            source: common.source,
+            params: part(params)?,
+        })
+    }
+}
+
+/// The whole profile.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Profile {
+    pub name: String,
+    pub description: String,
+    pub limits: Limits,
+    pub analysis: Analysis,
+    pub rules: Rules,
+}
+
+/// Limits checked before a file is decoded whole.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Limits {
+    pub source: String,
+    pub max_file_bytes: u64,
+    pub max_pixels: u64,
+    pub max_side: u32,
+}
+
+/// How the working copy used for measurements is made.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Analysis {
+    pub source: String,
+    /// Height of the working copy, in pixels (the specification's photo height).
+    pub height: u32,
+}
+
+/// Every rule of the profile, by rule id.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Rules {
+    #[serde(rename = "format.jpeg")]
+    pub format_jpeg: Rule<FormatJpeg>,
+    #[serde(rename = "format.size")]
+    pub format_size: Rule<FormatSize>,
+    #[serde(rename = "format.color")]
+    pub format_color: Rule<NoParams>,
+    #[serde(rename = "format.dpi")]
+    pub format_dpi: Rule<FormatDpi>,
+    #[serde(rename = "format.quality")]
+    pub format_quality: Rule<FormatQuality>,
+    #[serde(rename = "format.bytes")]
+    pub format_bytes: Rule<FormatBytes>,
+    #[serde(rename = "quality.sharp")]
+    pub quality_sharp: Rule<QualitySharp>,
+    #[serde(rename = "exposure.ok")]
+    pub exposure_ok: Rule<ExposureOk>,
+    #[serde(rename = "background.blue")]
+    pub background_blue: Rule<BackgroundBlue>,
+    #[serde(rename = "background.uniform")]
+    pub background_uniform: Rule<BackgroundUniform>,
+}
+
+/// A rule without parameters of its own.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct NoParams {}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FormatJpeg {
+    pub allow_progressive: bool,
+}
+
+/// How `format.size` compares the pixel size.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeMode {
+    /// Width and height must equal the profile's.
+    Exact,
+    /// No smaller than the profile's, with the same aspect ratio.
+    AtLeast,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FormatSize {
+    pub width: u32,
+    pub height: u32,
+    pub mode: SizeMode,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FormatDpi {
+    pub min_dpi: f64,
+    pub max_dpi: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FormatQuality {
+    pub min_quality: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FormatBytes {
+    pub min_bytes: u64,
+    pub max_bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct QualitySharp {
+    pub min_laplacian_variance: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ExposureOk {
+    pub min_mean_luma: f64,
+    pub max_mean_luma: f64,
+    pub max_clipped_fraction: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackgroundBlue {
+    pub references: Vec<[u8; 3]>,
+    pub max_delta_e: f64,
+    pub hue_min: f64,
+    pub hue_max: f64,
+    pub min_chroma: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BackgroundUniform {
+    pub max_spread_delta_e: f64,
+    pub max_gradient_delta_e: f64,
+}
+
+impl Default for Profile {
+    fn default() -> Self {
+        Profile::from_toml_str(DEFAULT_PROFILE_TOML, "built-in chsi.toml")
+            .expect("the embedded default profile is valid (tested)")
+    }
+}
+
+impl Profile {
+    /// Parses a complete profile from TOML text. `origin` names it in error messages.
+    pub fn from_toml_str(text: &str, origin: &str) -> Result<Profile, ProfileError> {
+        let value: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e))?;
+        Self::from_table(value, origin)
+    }
+
+    /// Loads a school's profile file: its keys are merged onto the default profile, so it
+    /// may hold only what it changes.
+    pub fn load_overrides(path: &Path) -> Result<Profile, ProfileError> {
+        let origin = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
+            path: origin.clone(),
+            source,
+        })?;
+        Self::from_overrides_str(&text, &origin)
+    }
+
+    /// Like [`Profile::load_overrides`], from TOML text.
+    pub fn from_overrides_str(text: &str, origin: &str) -> Result<Profile, ProfileError> {
+        let overrides: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e))?;
+        let mut merged: toml::Table =
+            toml::from_str(DEFAULT_PROFILE_TOML).expect("the embedded default profile is TOML");
+        merge(&mut merged, overrides);
+        Self::from_table(merged, origin)
+    }
+
+    fn from_table(table: toml::Table, origin: &str) -> Result<Profile, ProfileError> {
+        let profile: Profile = serde_path_to_error::deserialize(toml::Value::Table(table.clone()))
+            .map_err(|e| {
+                let key = e.path().to_string();
+                invalid(origin, format!("`{key}`: {}", e.into_inner().message()))
+            })?;
+        let known = toml::Table::try_from(&profile).expect("a profile serialises to TOML");
+        if let Some(key) = first_unknown_key(&table, &known, "") {
+            return Err(invalid(origin, format!("unknown key `{key}`")));
+        }
+        profile.validate().map_err(|m| invalid(origin, m))?;
+        Ok(profile)
+    }
+
+    /// The profile as TOML text.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).expect("a profile serialises to TOML")
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        let r = &self.rules;
+        let key = |rule: &str, k: &str| format!("rules.\"{rule}\".{k}");
+        ordered(
+            &key("format.dpi", "min_dpi"),
+            r.format_dpi.params.min_dpi,
+            &key("format.dpi", "max_dpi"),
+            r.format_dpi.params.max_dpi,
+        )?;
+        ordered(
+            &key("format.bytes", "min_bytes"),
+            r.format_bytes.params.min_bytes as f64,
+            &key("format.bytes", "max_bytes"),
+            r.format_bytes.params.max_bytes as f64,
+        )?;
+        ordered(
+            &key("exposure.ok", "min_mean_luma"),
+            r.exposure_ok.params.min_mean_luma,
+            &key("exposure.ok", "max_mean_luma"),
+            r.exposure_ok.params.max_mean_luma,
+        )?;
+        ordered(
+            &key("background.blue", "hue_min"),
+            r.background_blue.params.hue_min,
+            &key("background.blue", "hue_max"),
+            r.background_blue.params.hue_max,
+        )?;
+        positive(
+            &key("format.size", "width"),
+            r.format_size.params.width as f64,
+        )?;
+        positive(
+            &key("format.size", "height"),
+            r.format_size.params.height as f64,
+        )?;
+        positive("analysis.height", self.analysis.height as f64)?;
+        positive("limits.max_pixels", self.limits.max_pixels as f64)?;
+        positive("limits.max_side", self.limits.max_side as f64)?;
+        within(
+            &key("format.quality", "min_quality"),
+            r.format_quality.params.min_quality,
+            0.0,
+            100.0,
+        )?;
+        within(
+            &key("exposure.ok", "max_clipped_fraction"),
+            r.exposure_ok.params.max_clipped_fraction,
+            0.0,
+            1.0,
+        )?;
+        within(
+            &key("background.blue", "hue_min"),
+            r.background_blue.params.hue_min,
+            0.0,
+            360.0,
+        )?;
+        within(
+            &key("background.blue", "hue_max"),
+            r.background_blue.params.hue_max,
+            0.0,
+            360.0,
+        )?;
+        if r.background_blue.params.references.is_empty() {
+            return Err(format!(
+                "{} must list at least one colour",
+                key("background.blue", "references")
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn invalid(origin: &str, message: impl std::fmt::Display) -> ProfileError {
+    ProfileError::Invalid {
+        origin: origin.to_string(),
+        message: message.to_string().trim().to_string(),
+    }
+}
+
+fn ordered(min_key: &str, min: f64, max_key: &str, max: f64) -> Result<(), String> {
+    if min > max {
+        return Err(format!(
+            "{min_key} ({min}) is greater than {max_key} ({max})"
+        ));
+    }
+    Ok(())
+}
+
+fn positive(key: &str, value: f64) -> Result<(), String> {
+    if value <= 0.0 {
+        return Err(format!("{key} must be greater than 0, is {value}"));
+    }
+    Ok(())
+}
+
+fn within(key: &str, value: f64, min: f64, max: f64) -> Result<(), String> {
+    if !(min..=max).contains(&value) {
+        return Err(format!("{key} must lie in {min}–{max}, is {value}"));
+    }
+    Ok(())
+}
+
+/// Deep-merges `overrides` onto `base`: tables merge key by key, anything else replaces.
+fn merge(base: &mut toml::Table, overrides: toml::Table) {
+    for (key, value) in overrides {
+        match (base.get_mut(&key), value) {
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (_, value) => {
+                base.insert(key, value);
+            }
+        }
+    }
+}
+
+/// The first key of `given` that the typed profile does not have (a misspelling).
+fn first_unknown_key(given: &toml::Table, known: &toml::Table, prefix: &str) -> Option<String> {
+    for (key, value) in given {
+        let name = if prefix.is_empty() {
+            quote_key(key)
+        } else {
+            format!("{prefix}.{}", quote_key(key))
+        };
+        match (value, known.get(key)) {
+            (_, None) => return Some(name),
+            (toml::Value::Table(g), Some(toml::Value::Table(k))) => {
+                if let Some(found) = first_unknown_key(g, k, &name) {
+                    return Some(found);
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+fn quote_key(key: &str) -> String {
+    if key.contains('.') {
+        format!("\"{key}\"")
+    } else {
+        key.to_string()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_profile_loads_with_the_specification_values() {
+        let p = Profile::default();
+        assert_eq!(p.rules.format_size.params.width, 480);
+        assert_eq!(p.rules.format_size.params.height, 640);
+        assert_eq!(p.rules.format_dpi.params.min_dpi, 300.0);
+        assert_eq!(p.rules.format_quality.params.min_quality, 60.0);
+        assert_eq!(p.rules.format_bytes.severity, Severity::Warn);
+        assert_eq!(p.rules.format_jpeg.severity, Severity::Fail);
+    }
+
+    #[test]
+    fn every_rule_names_its_source() {
+        let table: toml::Table = toml::from_str(DEFAULT_PROFILE_TOML).unwrap();
+        let rules = table["rules"].as_table().unwrap();
+        assert!(rules.len() >= 10);
+        for (id, rule) in rules {
+            let source = rule.get("source").and_then(|s| s.as_str()).unwrap_or("");
+            assert!(source.len() > 10, "rule {id} has no source");
+        }
+    }
+
+    #[test]
+    fn overrides_change_only_what_they_name() {
+        let p = Profile::from_overrides_str(
+            "[rules.\"format.bytes\"]\nmin_bytes = 40960\n",
+            "school.toml",
+        )
+        .unwrap();
+        assert_eq!(p.rules.format_bytes.params.min_bytes, 40960);
+        assert_eq!(p.rules.format_bytes.params.max_bytes, 2_097_152);
+        assert_eq!(p.rules.format_size.params.width, 480);
+    }
+
+    #[test]
+    fn misspelt_key_is_named() {
+        let err = Profile::from_overrides_str("[rules.\"format.dpi\"]\nmin_dip = 72\n", "s.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("rules.\"format.dpi\".min_dip"), "{err}");
+        assert!(err.contains("s.toml"), "{err}");
+    }
+
+    #[test]
+    fn wrong_type_is_named() {
+        let err = Profile::from_overrides_str("[rules.\"format.size\"]\nwidth = \"wide\"\n", "s")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("format.size") && err.contains("`width`"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn inverted_window_is_refused_with_both_keys() {
+        let err = Profile::from_overrides_str(
+            "[rules.\"format.dpi\"]\nmin_dpi = 600\nmax_dpi = 300\n",
+            "s",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("min_dpi (600)"), "{err}");
+        assert!(err.contains("max_dpi (300)"), "{err}");
+    }
+
+    #[test]
+    fn shown_profile_loads_back_the_same() {
+        let p = Profile::from_overrides_str("[rules.\"format.quality\"]\nmin_quality = 75\n", "s")
+            .unwrap();
+        let again = Profile::from_toml_str(&p.to_toml(), "shown").unwrap();
+        assert_eq!(again.rules.format_quality.params.min_quality, 75.0);
+        assert_eq!(again.to_toml(), p.to_toml());
+    }
+}

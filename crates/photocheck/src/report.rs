@@ -1,0 +1,200 @@
+//! The report: one record per photo, in the shape `docs/report-format.md` fixes.
+
+use serde::{Deserialize, Serialize};
+
+/// The outcome of one rule on one photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    Pass,
+    Fail,
+    Warn,
+    Skip,
+}
+
+/// The outcome for a whole photo.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Review,
+    Fail,
+    Error,
+}
+
+impl Verdict {
+    /// Every verdict, in the order summaries list them.
+    pub const ALL: [Verdict; 4] = [
+        Verdict::Pass,
+        Verdict::Fail,
+        Verdict::Review,
+        Verdict::Error,
+    ];
+
+    /// The lowercase name used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Pass => "pass",
+            Verdict::Review => "review",
+            Verdict::Fail => "fail",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// A message in both report languages.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Message {
+    pub zh: String,
+    pub en: String,
+}
+
+impl Message {
+    pub fn new(zh: impl Into<String>, en: impl Into<String>) -> Self {
+        Message {
+            zh: zh.into(),
+            en: en.into(),
+        }
+    }
+}
+
+/// One rule's result: what was measured, the bound it was held to, what to do.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CheckResult {
+    pub id: String,
+    pub status: Status,
+    pub value: serde_json::Value,
+    pub limit: String,
+    pub message: Message,
+}
+
+/// Why a photo could not be checked.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoError {
+    /// A stable machine-readable kind: `io`, `too_large`, `format`, `decode`, `truncated`, `panic`.
+    pub kind: String,
+    pub message: String,
+}
+
+/// The facts read from the file itself.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FileSummary {
+    pub format: String,
+    pub width: u32,
+    pub height: u32,
+    pub bytes: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub dpi: Option<f64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub jpeg_quality: Option<f64>,
+}
+
+/// Everything the report says about one input file.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PhotoReport {
+    pub file: String,
+    pub verdict: Verdict,
+    pub checks: Vec<CheckResult>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<PhotoError>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub facts: Option<FileSummary>,
+}
+
+impl PhotoReport {
+    /// A report for a photo whose rules ran.
+    pub fn checked(file: String, checks: Vec<CheckResult>, facts: FileSummary) -> Self {
+        PhotoReport {
+            file,
+            verdict: verdict_of(&checks),
+            checks,
+            error: None,
+            facts: Some(facts),
+        }
+    }
+
+    /// A report for a file that could not be checked.
+    pub fn failed(file: String, error: PhotoError) -> Self {
+        PhotoReport {
+            file,
+            verdict: Verdict::Error,
+            checks: Vec::new(),
+            error: Some(error),
+            facts: None,
+        }
+    }
+
+    /// The checks with the given status.
+    pub fn with_status(&self, status: Status) -> impl Iterator<Item = &CheckResult> {
+        self.checks.iter().filter(move |c| c.status == status)
+    }
+}
+
+/// `fail` if any rule fails, `review` if none fails but one warns or is skipped, else `pass`.
+pub fn verdict_of(checks: &[CheckResult]) -> Verdict {
+    if checks.iter().any(|c| c.status == Status::Fail) {
+        Verdict::Fail
+    } else if checks
+        .iter()
+        .any(|c| matches!(c.status, Status::Warn | Status::Skip))
+    {
+        Verdict::Review
+    } else {
+        Verdict::Pass
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(status: Status) -> CheckResult {
+        CheckResult {
+            id: "format.size".into(),
+            status,
+            value: serde_json::Value::Null,
+            limit: String::new(),
+            message: Message::new("", ""),
+        }
+    }
+
+    #[test]
+    fn verdict_follows_the_worst_status() {
+        use Status::*;
+        assert_eq!(verdict_of(&[check(Pass), check(Pass)]), Verdict::Pass);
+        assert_eq!(verdict_of(&[check(Pass), check(Warn)]), Verdict::Review);
+        assert_eq!(verdict_of(&[check(Skip), check(Pass)]), Verdict::Review);
+        assert_eq!(verdict_of(&[check(Warn), check(Fail)]), Verdict::Fail);
+    }
+
+    #[test]
+    fn record_serialises_with_the_contract_field_names() {
+        let r = PhotoReport::failed(
+            "a.jpg".into(),
+            PhotoError {
+                kind: "decode".into(),
+                message: "bad".into(),
+            },
+        );
+        let v = serde_json::to_value(&r).unwrap();
+        assert_eq!(v["verdict"], "error");
+        assert_eq!(v["error"]["kind"], "decode");
+        assert!(v["checks"].as_array().unwrap().is_empty());
+        let ok = PhotoReport::checked(
+            "b.jpg".into(),
+            vec![check(Status::Fail)],
+            FileSummary {
+                format: "jpeg".into(),
+                width: 1,
+                height: 1,
+                bytes: 1,
+                dpi: None,
+                jpeg_quality: None,
+            },
+        );
+        let v = serde_json::to_value(&ok).unwrap();
+        assert_eq!(v["checks"][0]["status"], "fail");
+        assert_eq!(v["checks"][0]["id"], "format.size");
+        assert!(v.get("error").is_none());
+    }
+}

@@ -1,0 +1,60 @@
+//! `exposure.ok`: neither under- nor over-exposed (mean luma window, clipped pixels).
+
+use super::{judged, round1, Measurements};
+use crate::profile::Profile;
+use crate::report::{CheckResult, Message};
+
+pub const ID: &str = "exposure.ok";
+
+pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
+    let rule = &p.rules.exposure_ok;
+    let s = &rule.params;
+    let e = &m.exposure;
+    let mean = round1(e.mean_luma);
+    let limit = format!(
+        "mean luma {}–{}, clipped ≤ {:.0}%",
+        s.min_mean_luma,
+        s.max_mean_luma,
+        s.max_clipped_fraction * 100.0
+    );
+    let dark = e.mean_luma < s.min_mean_luma || e.clipped_low > s.max_clipped_fraction;
+    let bright = e.mean_luma > s.max_mean_luma || e.clipped_high > s.max_clipped_fraction;
+    let pct = |f: f64| format!("{:.0}%", f * 100.0);
+    let message = if dark {
+        Message::new(
+            format!("照片曝光不足 (平均亮度 {mean}，纯黑像素 {})：请在光线充足处重拍", pct(e.clipped_low)),
+            format!("the photo is under-exposed (mean luma {mean}, {} black pixels): retake it in better light", pct(e.clipped_low)),
+        )
+    } else if bright {
+        Message::new(
+            format!("照片曝光过度 (平均亮度 {mean}，过曝像素 {})：请减弱光线或闪光后重拍", pct(e.clipped_high)),
+            format!("the photo is over-exposed (mean luma {mean}, {} blown-out pixels): retake it with softer light", pct(e.clipped_high)),
+        )
+    } else {
+        Message::new(
+            format!("曝光正常 (平均亮度 {mean})"),
+            format!("exposure is fine (mean luma {mean})"),
+        )
+    };
+    judged(ID, rule, !dark && !bright, mean, limit, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{compliant, status_of};
+    use super::*;
+    use crate::report::Status;
+
+    #[test]
+    fn dark_bright_and_clipped_fail() {
+        let mut m = compliant();
+        m.exposure.mean_luma = 30.0;
+        assert_eq!(status_of(ID, &m), Status::Fail);
+        let mut m = compliant();
+        m.exposure.mean_luma = 235.0;
+        assert_eq!(status_of(ID, &m), Status::Fail);
+        let mut m = compliant();
+        m.exposure.clipped_high = 0.3;
+        assert_eq!(status_of(ID, &m), Status::Fail);
+    }
+}

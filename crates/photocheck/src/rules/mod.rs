@@ -1,0 +1,164 @@
+//! The rules: one module per rule id, each a function from measurements and the profile
+//! to a [`CheckResult`].
+
+use crate::intake::FileFacts;
+use crate::measure::{Background, Exposure};
+use crate::profile::{Profile, Rule, Severity};
+use crate::report::{CheckResult, Message, Status};
+
+mod background_blue;
+mod background_uniform;
+mod exposure_ok;
+mod format_bytes;
+mod format_color;
+mod format_dpi;
+mod format_jpeg;
+mod format_quality;
+mod format_size;
+mod quality_sharp;
+
+/// Everything the rules judge a photo by.
+#[derive(Debug, Clone)]
+pub struct Measurements {
+    pub facts: FileFacts,
+    /// Pixel size after EXIF orientation.
+    pub width: u32,
+    pub height: u32,
+    /// Variance of the Laplacian at the analysis height.
+    pub sharpness: f64,
+    pub exposure: Exposure,
+    /// The background pixels' colour; `None` when no background could be found.
+    pub background: Option<Background>,
+}
+
+type Check = fn(&Measurements, &Profile) -> CheckResult;
+
+/// Runs every rule the profile enables, in the profile's order.
+pub fn run_all(m: &Measurements, profile: &Profile) -> Vec<CheckResult> {
+    let r = &profile.rules;
+    let rules: [(bool, Check); 10] = [
+        (r.format_jpeg.enabled, format_jpeg::check),
+        (r.format_size.enabled, format_size::check),
+        (r.format_color.enabled, format_color::check),
+        (r.format_dpi.enabled, format_dpi::check),
+        (r.format_quality.enabled, format_quality::check),
+        (r.format_bytes.enabled, format_bytes::check),
+        (r.quality_sharp.enabled, quality_sharp::check),
+        (r.exposure_ok.enabled, exposure_ok::check),
+        (r.background_blue.enabled, background_blue::check),
+        (r.background_uniform.enabled, background_uniform::check),
+    ];
+    rules
+        .into_iter()
+        .filter(|(enabled, _)| *enabled)
+        .map(|(_, check)| check(m, profile))
+        .collect()
+}
+
+/// A judged result: `pass` when `ok`, otherwise the rule's severity.
+fn judged<P>(
+    id: &str,
+    rule: &Rule<P>,
+    ok: bool,
+    value: impl Into<serde_json::Value>,
+    limit: String,
+    message: Message,
+) -> CheckResult {
+    let status = match (ok, rule.severity) {
+        (true, _) => Status::Pass,
+        (false, Severity::Fail) => Status::Fail,
+        (false, Severity::Warn) => Status::Warn,
+    };
+    CheckResult {
+        id: id.to_string(),
+        status,
+        value: value.into(),
+        limit,
+        message,
+    }
+}
+
+/// A rule that could not judge the photo, with the reason.
+fn skipped(id: &str, limit: String, message: Message) -> CheckResult {
+    CheckResult {
+        id: id.to_string(),
+        status: Status::Skip,
+        value: serde_json::Value::Null,
+        limit,
+        message,
+    }
+}
+
+/// Rounds to one decimal for reporting.
+fn round1(v: f64) -> f64 {
+    (v * 10.0).round() / 10.0
+}
+
+#[cfg(test)]
+pub(crate) mod test_support {
+    use super::*;
+    use crate::intake::{ColorModel, Format};
+    use crate::measure::lab_of;
+
+    /// Measurements of a compliant photo; tests change one thing at a time.
+    pub fn compliant() -> Measurements {
+        let blue = [67, 142, 219];
+        Measurements {
+            facts: FileFacts {
+                format: Format::Jpeg,
+                bytes: 60_000,
+                width: 480,
+                height: 640,
+                color: ColorModel::Rgb,
+                bit_depth: 8,
+                dpi: Some((300.0, 300.0)),
+                progressive: false,
+                jpeg_quality: Some(90.0),
+                animated: false,
+            },
+            width: 480,
+            height: 640,
+            sharpness: 200.0,
+            exposure: Exposure {
+                mean_luma: 120.0,
+                clipped_high: 0.0,
+                clipped_low: 0.0,
+            },
+            background: Some(Background {
+                median: lab_of(blue),
+                median_rgb: blue,
+                spread: 1.0,
+                gradient: 0.5,
+                samples: 1000,
+            }),
+        }
+    }
+
+    /// The status of rule `id` on `m` under the default profile.
+    pub fn status_of(id: &str, m: &Measurements) -> Status {
+        let results = run_all(m, &Profile::default());
+        results
+            .iter()
+            .find(|r| r.id == id)
+            .unwrap_or_else(|| panic!("rule {id} did not run"))
+            .status
+    }
+
+    #[test]
+    fn compliant_measurements_pass_every_rule() {
+        let results = run_all(&compliant(), &Profile::default());
+        assert_eq!(results.len(), 10);
+        for r in results {
+            assert_eq!(r.status, Status::Pass, "{} : {:?}", r.id, r.message);
+        }
+    }
+
+    #[test]
+    fn disabled_rule_does_not_run() {
+        let p =
+            Profile::from_overrides_str("[rules.\"format.dpi\"]\nenabled = false\n", "t").unwrap();
+        let results = run_all(&compliant(), &p);
+        assert!(results.iter().all(|r| r.id != "format.dpi"));
+        assert_eq!(results.len(), 9);
+    }
+}

@@ -1,0 +1,37 @@
+//! `quality.sharp`: the photo is not blurred (variance of the Laplacian at the analysis height).
+
+use super::{judged, round1, Measurements};
+use crate::profile::Profile;
+use crate::report::{CheckResult, Message};
+
+pub const ID: &str = "quality.sharp";
+
+pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
+    let rule = &p.rules.quality_sharp;
+    let min = rule.params.min_laplacian_variance;
+    let value = round1(m.sharpness);
+    let ok = m.sharpness >= min;
+    let message = if ok {
+        Message::new(format!("清晰度 {value}"), format!("sharpness {value}"))
+    } else {
+        Message::new(
+            format!("照片模糊 (清晰度 {value}，需至少 {min})：请对焦后重拍，勿放大小图"),
+            format!("the photo is blurred (sharpness {value}, needs at least {min}): retake it in focus, do not enlarge a small image"),
+        )
+    };
+    judged(ID, rule, ok, value, format!("≥ {min}"), message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{compliant, status_of};
+    use super::*;
+    use crate::report::Status;
+
+    #[test]
+    fn low_sharpness_fails() {
+        let mut m = compliant();
+        m.sharpness = 5.0;
+        assert_eq!(status_of(ID, &m), Status::Fail);
+    }
+}
