@@ -1,1 +1,214 @@
-fn main() {}
+//! `photocheck`: checks a folder of graduation photos against the CHSI rules and writes a report.
+
+mod discover;
+mod output;
+
+use clap::{Args, Parser, Subcommand};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use output::{ReportFormat, ReportWriter};
+use photocheck::rules::{enabled_ids, title};
+use photocheck::{Checker, Profile, Summary, Verdict};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Parser)]
+#[command(
+    name = "photocheck",
+    version,
+    about = "检查学信网毕业照片 / check graduation photos against the CHSI (学信网) rules"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check photos (files and folders, recursively) and write a report.
+    Check(CheckArgs),
+    /// Show the specification profile in force.
+    Spec(SpecArgs),
+}
+
+#[derive(Args)]
+struct CheckArgs {
+    /// Photo files or folders (folders are searched recursively; images found by content).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Report format [default: from the --output file name, else json].
+    #[arg(short, long, value_enum)]
+    format: Option<ReportFormat>,
+    /// Write the report to FILE (atomically) instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Photos checked at once [default: the number of cores].
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    /// A specification profile (TOML) whose keys replace the default CHSI profile's.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    quiet: bool,
+}
+
+#[derive(Args)]
+struct SpecArgs {
+    /// Print the profile (TOML).
+    #[arg(long)]
+    show: bool,
+    /// A profile whose keys replace the default's.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+}
+
+/// Exit status for usage and set-up errors.
+const USAGE_ERROR: u8 = 2;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Check(args) => check(args),
+        Command::Spec(args) => spec(args),
+    };
+    result.unwrap_or_else(|message| {
+        eprintln!("photocheck: {message}");
+        ExitCode::from(USAGE_ERROR)
+    })
+}
+
+fn load_profile(spec: Option<&PathBuf>) -> Result<Profile, String> {
+    match spec {
+        None => Ok(Profile::default()),
+        Some(path) => Profile::load_overrides(path).map_err(|e| e.to_string()),
+    }
+}
+
+fn spec(args: SpecArgs) -> Result<ExitCode, String> {
+    if !args.show {
+        return Err("nothing to do: use `photocheck spec --show`".to_string());
+    }
+    match &args.spec {
+        None => print!("{}", photocheck::profile::DEFAULT_PROFILE_TOML),
+        Some(path) => print!("{}", load_profile(Some(path))?.to_toml()),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, String> {
+    let profile = load_profile(args.spec.as_ref())?;
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if jobs == 0 {
+        return Err("--jobs must be at least 1".to_string());
+    }
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(jobs)
+        .build()
+        .map_err(|e| format!("cannot start {jobs} threads: {e}"))?;
+
+    let inputs = discover::discover(&args.paths);
+    for (path, problem) in &inputs.problems {
+        eprintln!("photocheck: skipped {}: {problem}", path.display());
+    }
+    if inputs.files.is_empty() {
+        return Err("no photos found in the given paths".to_string());
+    }
+
+    let format = args.format.unwrap_or_else(|| {
+        args.output
+            .as_deref()
+            .map_or(ReportFormat::Json, ReportFormat::from_file_name)
+    });
+    let header = serde_json::json!({
+        "tool": "photocheck",
+        "version": env!("CARGO_PKG_VERSION"),
+        "profile": profile.name,
+    });
+    let mut writer = ReportWriter::create(
+        format,
+        args.output.as_deref(),
+        enabled_ids(&profile),
+        &header,
+    )
+    .map_err(|e| format!("cannot write the report: {e}"))?;
+
+    let progress = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(
+            Some(inputs.files.len() as u64),
+            ProgressDrawTarget::stderr(),
+        )
+    };
+    progress.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} 张 photos  {per_sec}  剩余 {eta}")
+            .expect("valid progress template"),
+    );
+
+    let started = Instant::now();
+    let checker = Checker::new(profile);
+    let mut summary = Summary::default();
+    let mut write_error = None;
+    pool.install(|| {
+        checker.check_files(&inputs.files, |report| {
+            summary.add(&report);
+            if write_error.is_none() {
+                write_error = writer.record(&report).err();
+            }
+            progress.inc(1);
+        })
+    });
+    progress.finish_and_clear();
+    if let Some(e) = write_error {
+        return Err(format!("cannot write the report: {e}"));
+    }
+    writer
+        .finish(&summary)
+        .map_err(|e| format!("cannot write the report: {e}"))?;
+    if !args.quiet {
+        print_summary(
+            &summary,
+            started.elapsed().as_secs_f64(),
+            args.output.as_deref(),
+        );
+    }
+    Ok(if summary.count(Verdict::Pass) == summary.photos {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn print_summary(summary: &Summary, seconds: f64, output: Option<&std::path::Path>) {
+    let rate = summary.photos as f64 / seconds.max(1e-9);
+    eprintln!(
+        "\n检查了 {} 张照片 / checked {} photos in {seconds:.1} s ({rate:.1} photos/s)",
+        summary.photos, summary.photos
+    );
+    let names = [
+        ("合格", "pass"),
+        ("不合格", "fail"),
+        ("待复核", "review"),
+        ("无法读取", "error"),
+    ];
+    for (verdict, (zh, en)) in Verdict::ALL.iter().zip(names) {
+        eprintln!("  {zh:<6}{en:<8}{:>7}", summary.count(*verdict));
+    }
+    let top = summary.top_failures();
+    if !top.is_empty() {
+        eprintln!("最常见的问题 / most common failures:");
+        for (id, n) in top.iter().take(8) {
+            let t = title(id);
+            eprintln!("  {n:>6}  {id:<20} {} / {}", t.zh, t.en);
+        }
+    }
+    for (kind, n) in &summary.errors {
+        eprintln!("  {n:>6}  error: {kind}");
+    }
+    if let Some(path) = output {
+        eprintln!("报告 / report: {}", path.display());
+    }
+}

@@ -24,4 +24,4 @@ pub mod rules;
 
 pub use pipeline::{measurements, Checker};
 pub use profile::{Profile, ProfileError};
-pub use report::{CheckResult, Message, PhotoError, PhotoReport, Status, Verdict};
+pub use report::{CheckResult, Message, PhotoError, PhotoReport, Status, Summary, Verdict};

@@ -70,16 +70,20 @@ pub fn laplacian_variance(grey: &GrayImage) -> f64 {
     sum_sq / n - mean * mean
 }
 
-/// Brightness facts of the grey image.
-pub fn exposure(grey: &GrayImage) -> Exposure {
-    let n = grey.len().max(1) as f64;
-    let (mut sum, mut high, mut low) = (0u64, 0u64, 0u64);
-    for p in grey.pixels() {
+/// Brightness facts of the pixels of the grey image for which `inside` holds.
+pub fn exposure(grey: &GrayImage, inside: impl Fn(u32, u32) -> bool) -> Exposure {
+    let (mut count, mut sum, mut high, mut low) = (0u64, 0u64, 0u64, 0u64);
+    for (x, y, p) in grey.enumerate_pixels() {
+        if !inside(x, y) {
+            continue;
+        }
         let v = p[0];
+        count += 1;
         sum += v as u64;
         high += (v >= 250) as u64;
         low += (v <= 5) as u64;
     }
+    let n = count.max(1) as f64;
     Exposure {
         mean_luma: sum as f64 / n,
         clipped_high: high as f64 / n,
@@ -204,8 +208,11 @@ mod tests {
     #[test]
     fn exposure_counts_clipped_pixels() {
         let img = GrayImage::from_fn(10, 10, |x, _| image::Luma([if x < 3 { 255 } else { 100 }]));
-        let e = exposure(&img);
+        let e = exposure(&img, |_, _| true);
         assert!((e.clipped_high - 0.3).abs() < 1e-9);
         assert_eq!(e.clipped_low, 0.0);
+        let right = exposure(&img, |x, _| x >= 3);
+        assert_eq!(right.clipped_high, 0.0);
+        assert_eq!(right.mean_luma, 100.0);
     }
 }

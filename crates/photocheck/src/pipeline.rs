@@ -64,7 +64,7 @@ impl Checker {
             width: photo.width,
             height: photo.height,
             bytes: facts.bytes,
-            dpi: facts.dpi.map(|d| d.0),
+            dpi: facts.dpi.map(|d| (d.0 * 10.0).round() / 10.0),
             jpeg_quality: facts.jpeg_quality,
         };
         PhotoReport::checked(name.to_string(), checks, summary)
@@ -75,14 +75,14 @@ impl Checker {
 pub fn measurements(photo: &Photo) -> Measurements {
     let working = &photo.working;
     let grey = image::imageops::grayscale(working);
-    let region = measure::border_region(working.width(), working.height());
+    let border = measure::border_region(working.width(), working.height());
     Measurements {
         facts: photo.facts.clone(),
         width: photo.width,
         height: photo.height,
         sharpness: measure::laplacian_variance(&grey),
-        exposure: measure::exposure(&grey),
-        background: measure::background(working, region, 2),
+        exposure: measure::exposure(&grey, |x, y| !border(x, y)),
+        background: measure::background(working, border, 2),
     }
 }
 

@@ -144,6 +144,54 @@ pub fn verdict_of(checks: &[CheckResult]) -> Verdict {
     }
 }
 
+/// Counts over a run: photos per verdict, failures and warnings per rule, errors per kind.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Summary {
+    pub photos: usize,
+    pub verdicts: std::collections::BTreeMap<Verdict, usize>,
+    /// Photos failing each rule.
+    pub failures: std::collections::BTreeMap<String, usize>,
+    /// Photos warned on by each rule.
+    pub warnings: std::collections::BTreeMap<String, usize>,
+    /// Unreadable photos per error kind.
+    pub errors: std::collections::BTreeMap<String, usize>,
+}
+
+impl Summary {
+    /// Counts one photo.
+    pub fn add(&mut self, report: &PhotoReport) {
+        self.photos += 1;
+        *self.verdicts.entry(report.verdict).or_default() += 1;
+        for check in &report.checks {
+            let counter = match check.status {
+                Status::Fail => &mut self.failures,
+                Status::Warn => &mut self.warnings,
+                _ => continue,
+            };
+            *counter.entry(check.id.clone()).or_default() += 1;
+        }
+        if let Some(error) = &report.error {
+            *self.errors.entry(error.kind.clone()).or_default() += 1;
+        }
+    }
+
+    /// Photos with the given verdict.
+    pub fn count(&self, verdict: Verdict) -> usize {
+        self.verdicts.get(&verdict).copied().unwrap_or(0)
+    }
+
+    /// Rules by the number of photos failing them, most first.
+    pub fn top_failures(&self) -> Vec<(&str, usize)> {
+        let mut top: Vec<(&str, usize)> = self
+            .failures
+            .iter()
+            .map(|(k, v)| (k.as_str(), *v))
+            .collect();
+        top.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        top
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -196,5 +244,44 @@ mod tests {
         assert_eq!(v["checks"][0]["status"], "fail");
         assert_eq!(v["checks"][0]["id"], "format.size");
         assert!(v.get("error").is_none());
+    }
+
+    #[test]
+    fn summary_counts_verdicts_and_failing_rules() {
+        let facts = FileSummary {
+            format: "jpeg".into(),
+            width: 1,
+            height: 1,
+            bytes: 1,
+            dpi: None,
+            jpeg_quality: None,
+        };
+        let mut s = Summary::default();
+        s.add(&PhotoReport::checked(
+            "a".into(),
+            vec![check(Status::Fail)],
+            facts.clone(),
+        ));
+        s.add(&PhotoReport::checked(
+            "b".into(),
+            vec![check(Status::Fail)],
+            facts.clone(),
+        ));
+        s.add(&PhotoReport::checked(
+            "c".into(),
+            vec![check(Status::Pass)],
+            facts,
+        ));
+        let err = PhotoError {
+            kind: "io".into(),
+            message: String::new(),
+        };
+        s.add(&PhotoReport::failed("d".into(), err));
+        assert_eq!(s.photos, 4);
+        assert_eq!(s.count(Verdict::Fail), 2);
+        assert_eq!(s.count(Verdict::Pass), 1);
+        assert_eq!(s.count(Verdict::Error), 1);
+        assert_eq!(s.top_failures(), vec![("format.size", 2)]);
+        assert_eq!(s.errors["io"], 1);
     }
 }

@@ -33,26 +33,81 @@ pub struct Measurements {
 
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
-/// Runs every rule the profile enables, in the profile's order.
-pub fn run_all(m: &Measurements, profile: &Profile) -> Vec<CheckResult> {
+/// Every rule: its id, whether the profile enables it, and its check, in report order.
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 10] {
     let r = &profile.rules;
-    let rules: [(bool, Check); 10] = [
-        (r.format_jpeg.enabled, format_jpeg::check),
-        (r.format_size.enabled, format_size::check),
-        (r.format_color.enabled, format_color::check),
-        (r.format_dpi.enabled, format_dpi::check),
-        (r.format_quality.enabled, format_quality::check),
-        (r.format_bytes.enabled, format_bytes::check),
-        (r.quality_sharp.enabled, quality_sharp::check),
-        (r.exposure_ok.enabled, exposure_ok::check),
-        (r.background_blue.enabled, background_blue::check),
-        (r.background_uniform.enabled, background_uniform::check),
-    ];
-    rules
+    [
+        (format_jpeg::ID, r.format_jpeg.enabled, format_jpeg::check),
+        (format_size::ID, r.format_size.enabled, format_size::check),
+        (
+            format_color::ID,
+            r.format_color.enabled,
+            format_color::check,
+        ),
+        (format_dpi::ID, r.format_dpi.enabled, format_dpi::check),
+        (
+            format_quality::ID,
+            r.format_quality.enabled,
+            format_quality::check,
+        ),
+        (
+            format_bytes::ID,
+            r.format_bytes.enabled,
+            format_bytes::check,
+        ),
+        (
+            quality_sharp::ID,
+            r.quality_sharp.enabled,
+            quality_sharp::check,
+        ),
+        (exposure_ok::ID, r.exposure_ok.enabled, exposure_ok::check),
+        (
+            background_blue::ID,
+            r.background_blue.enabled,
+            background_blue::check,
+        ),
+        (
+            background_uniform::ID,
+            r.background_uniform.enabled,
+            background_uniform::check,
+        ),
+    ]
+}
+
+/// Runs every rule the profile enables, in report order.
+pub fn run_all(m: &Measurements, profile: &Profile) -> Vec<CheckResult> {
+    table(profile)
         .into_iter()
-        .filter(|(enabled, _)| *enabled)
-        .map(|(_, check)| check(m, profile))
+        .filter(|(_, enabled, _)| *enabled)
+        .map(|(_, _, check)| check(m, profile))
         .collect()
+}
+
+/// The ids of the rules the profile enables, in report order.
+pub fn enabled_ids(profile: &Profile) -> Vec<&'static str> {
+    table(profile)
+        .into_iter()
+        .filter(|(_, enabled, _)| *enabled)
+        .map(|(id, _, _)| id)
+        .collect()
+}
+
+/// A short title of a rule, for summaries and report headings.
+pub fn title(id: &str) -> Message {
+    let (zh, en) = match id {
+        "format.jpeg" => ("文件格式须为 JPEG", "file must be a JPEG"),
+        "format.size" => ("尺寸须为 480×640", "pixel size"),
+        "format.color" => ("须为 24 位彩色", "24-bit colour"),
+        "format.dpi" => ("分辨率 (DPI)", "resolution (DPI)"),
+        "format.quality" => ("JPEG 压缩质量", "JPEG quality"),
+        "format.bytes" => ("文件大小", "file size"),
+        "quality.sharp" => ("照片模糊", "sharpness"),
+        "exposure.ok" => ("曝光", "exposure"),
+        "background.blue" => ("背景须为蓝色", "blue background"),
+        "background.uniform" => ("背景须均匀", "even background"),
+        other => (other, other),
+    };
+    Message::new(zh, en)
 }
 
 /// A judged result: `pass` when `ok`, otherwise the rule's severity.
@@ -160,5 +215,6 @@ pub(crate) mod test_support {
         let results = run_all(&compliant(), &p);
         assert!(results.iter().all(|r| r.id != "format.dpi"));
         assert_eq!(results.len(), 9);
+        assert!(!enabled_ids(&p).contains(&"format.dpi"));
     }
 }
