@@ -1,0 +1,186 @@
+//! The command line as a user runs it: reports, exit codes, profile errors.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn photocheck(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_photocheck"))
+        .args(args)
+        .output()
+        .expect("run photocheck")
+}
+
+fn photos() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/photos")
+}
+
+fn photo(name: &str) -> String {
+    photos().join(name).to_string_lossy().into_owned()
+}
+
+fn photo_count() -> usize {
+    std::fs::read_dir(photos()).unwrap().count()
+}
+
+#[test]
+fn folder_gives_one_jsonl_record_per_photo_in_name_order() {
+    let out = photocheck(&["check", "-q", "-f", "jsonl", photos().to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1), "some test photos fail");
+    let text = String::from_utf8(out.stdout).unwrap();
+    let files: Vec<String> = text
+        .lines()
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["file"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(files.len(), photo_count());
+    let mut sorted = files.clone();
+    sorted.sort();
+    assert_eq!(files, sorted);
+    assert!(
+        out.stderr.is_empty(),
+        "--quiet prints nothing: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn compliant_photo_exits_zero_and_json_holds_photos_and_summary() {
+    let out = photocheck(&["check", "-f", "json", &photo("compliant.jpg")]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["photos"].as_array().unwrap().len(), 1);
+    assert_eq!(doc["photos"][0]["verdict"], "pass");
+    assert_eq!(doc["summary"]["photos"], 1);
+    assert_eq!(doc["profile"], "chsi-2026");
+    let summary = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        summary.contains("pass") && summary.contains("合格"),
+        "{summary}"
+    );
+}
+
+#[test]
+fn csv_report_is_written_atomically_with_a_bom_and_one_row_per_photo() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("报告.csv");
+    let out = photocheck(&[
+        "check",
+        "-q",
+        "-o",
+        report.to_str().unwrap(),
+        photos().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let bytes = std::fs::read(&report).unwrap();
+    assert!(
+        bytes.starts_with("\u{FEFF}".as_bytes()),
+        "UTF-8 BOM for Excel"
+    );
+    let mut rows = csv::Reader::from_reader(&bytes[3..]);
+    let records: Vec<csv::StringRecord> = rows.records().map(|r| r.unwrap()).collect();
+    assert_eq!(records.len(), photo_count());
+    let size_row = records
+        .iter()
+        .find(|r| r[0].ends_with("wrong_size.jpg"))
+        .unwrap();
+    assert_eq!(&size_row[1], "fail");
+    assert_eq!(&size_row[2], "format.size");
+    assert!(size_row[3].contains("413×531"), "{}", &size_row[3]);
+    let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+    assert_eq!(left.len(), 1, "no temporary file is left beside the report");
+}
+
+#[test]
+fn unreadable_photos_are_reported_and_the_rest_still_checked() {
+    let out = photocheck(&[
+        "check",
+        "-q",
+        "-f",
+        "jsonl",
+        &photo("truncated.jpg"),
+        &photo("compliant.jpg"),
+        "/no/such.jpg",
+    ]);
+    let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let verdicts: Vec<&str> = records
+        .iter()
+        .map(|r| r["verdict"].as_str().unwrap())
+        .collect();
+    assert_eq!(verdicts, ["error", "pass", "error"]);
+    assert_eq!(records[0]["error"]["kind"], "truncated");
+    assert_eq!(records[2]["error"]["kind"], "io");
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn school_profile_changes_the_outcome_and_a_bad_one_is_refused_by_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let school = dir.path().join("school.toml");
+    std::fs::write(
+        &school,
+        "[rules.\"format.dpi\"]\nmin_dpi = 72\nmax_dpi = 300\n",
+    )
+    .unwrap();
+    let out = photocheck(&[
+        "check",
+        "-q",
+        "--spec",
+        school.to_str().unwrap(),
+        &photo("dpi72.jpg"),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "72 dpi passes this school's window"
+    );
+
+    std::fs::write(&school, "[rules.\"format.dpi\"]\nmin_dpl = 72\n").unwrap();
+    let out = photocheck(&[
+        "check",
+        "--spec",
+        school.to_str().unwrap(),
+        &photo("dpi72.jpg"),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("min_dpl") && err.contains("school.toml"),
+        "{err}"
+    );
+}
+
+#[test]
+fn spec_show_prints_the_profile_in_force() {
+    let out = photocheck(&["spec", "--show"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    let shown = photocheck::Profile::from_toml_str(&text, "shown").unwrap();
+    assert_eq!(shown.rules.format_size.params.width, 480);
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(photocheck(&["check"]).status.code(), Some(2));
+    assert_eq!(
+        photocheck(&["check", "--format", "xml", "x.jpg"])
+            .status
+            .code(),
+        Some(2)
+    );
+    let empty = tempfile::tempdir().unwrap();
+    assert_eq!(
+        photocheck(&["check", empty.path().to_str().unwrap()])
+            .status
+            .code(),
+        Some(2)
+    );
+    assert!(Path::new(env!("CARGO_BIN_EXE_photocheck")).exists());
+}
