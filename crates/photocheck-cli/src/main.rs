@@ -6,8 +6,9 @@ mod output;
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use output::{ReportFormat, ReportWriter};
+use photocheck::engine::{default_model_dir, fetch_models, missing_files};
 use photocheck::rules::{enabled_ids, title};
-use photocheck::{Checker, Profile, Summary, Verdict};
+use photocheck::{Checker, Engine, Profile, Summary, Verdict};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -51,6 +52,19 @@ struct CheckArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Folder of the face and person models [default: $PHOTOCHECK_MODELS, the checkout's
+    /// models/cache, or ~/.cache/photocheck/models]. Fetched there once when missing.
+    #[arg(long, value_name = "DIR")]
+    models: Option<PathBuf>,
+    /// Skip the face and person models: only the file and image rules run.
+    #[arg(long)]
+    no_models: bool,
+    /// Write each photo with its face box, landmarks and mask outline drawn into DIR.
+    #[arg(long, value_name = "DIR")]
+    annotate: Option<PathBuf>,
+    /// Print the median time per stage and per model at the end.
+    #[arg(long)]
+    timings: bool,
 }
 
 #[derive(Args)]
@@ -149,7 +163,27 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     );
 
     let started = Instant::now();
-    let checker = Checker::new(profile);
+    let checker = if args.no_models {
+        Checker::new(profile)
+    } else {
+        let dir = args.models.clone().unwrap_or_else(default_model_dir);
+        if !missing_files(&dir).is_empty() {
+            eprintln!("photocheck: 首次运行，正在获取人脸模型 / first run: fetching the face models into {}", dir.display());
+            fetch_models(&dir).map_err(|e| e.to_string())?;
+        }
+        Checker::with_engine(
+            profile,
+            Engine::load(&dir, jobs).map_err(|e| e.to_string())?,
+        )
+    };
+    let checker = match &args.annotate {
+        None => checker,
+        Some(dir) => {
+            std::fs::create_dir_all(dir)
+                .map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+            checker.annotate_into(dir.clone())
+        }
+    };
     let mut summary = Summary::default();
     let mut write_error = None;
     pool.install(|| {
@@ -174,6 +208,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             started.elapsed().as_secs_f64(),
             args.output.as_deref(),
         );
+    }
+    if args.timings {
+        eprintln!("中位耗时 / median time per photo:");
+        for (stage, count, ms) in checker.timings().medians() {
+            eprintln!("  {stage:<26}{ms:>9.2} ms  ({count} runs)");
+        }
     }
     Ok(if summary.count(Verdict::Pass) == summary.photos {
         ExitCode::SUCCESS

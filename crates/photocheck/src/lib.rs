@@ -15,13 +15,18 @@
 //!
 //! Nothing here opens a network connection: photos carry national id numbers.
 
+pub mod analysis;
+pub mod annotate;
+pub mod engine;
 pub mod intake;
 pub mod measure;
 mod pipeline;
 pub mod profile;
 pub mod report;
 pub mod rules;
+pub mod timings;
 
+pub use engine::{Engine, EngineError};
 pub use pipeline::{measurements, Checker};
 pub use profile::{Profile, ProfileError};
 pub use report::{CheckResult, Message, PhotoError, PhotoReport, Status, Summary, Verdict};

@@ -55,17 +55,31 @@ pub fn chroma(lab: Lab) -> f64 {
     (lab.a as f64).hypot(lab.b as f64)
 }
 
+/// Sharpness independent of contrast and brightness: the variance of the Laplacian as a
+/// percentage of the variance of the grey levels. Low for blurred photos; `None` for an
+/// image without contrast, where there is nothing to judge.
+pub fn sharpness(grey: &GrayImage) -> Option<f64> {
+    let spread = variance(grey.pixels().map(|p| p[0] as f64));
+    (spread >= 1.0).then(|| 100.0 * laplacian_variance(grey) / spread)
+}
+
 /// Variance of the Laplacian of the grey image: low for blurred photos.
 pub fn laplacian_variance(grey: &GrayImage) -> f64 {
     let lap = imageproc::filter::laplacian_filter(grey);
-    let n = lap.len() as f64;
+    if lap.width() > 2 && lap.height() > 2 {
+        // The filter's border rows and columns repeat the edge: leave them out.
+        let inner =
+            image::imageops::crop_imm(&lap, 1, 1, lap.width() - 2, lap.height() - 2).to_image();
+        return variance(inner.pixels().map(|p| p[0] as f64));
+    }
+    variance(lap.pixels().map(|p| p[0] as f64))
+}
+
+fn variance(values: impl Iterator<Item = f64>) -> f64 {
+    let (n, sum, sum_sq) = values.fold((0.0, 0.0, 0.0), |(n, s, q), v| (n + 1.0, s + v, q + v * v));
     if n == 0.0 {
         return 0.0;
     }
-    let (sum, sum_sq) = lap.pixels().fold((0.0, 0.0), |(s, q), p| {
-        let v = p[0] as f64;
-        (s + v, q + v * v)
-    });
     let mean = sum / n;
     sum_sq / n - mean * mean
 }
@@ -89,6 +103,16 @@ pub fn exposure(grey: &GrayImage, inside: impl Fn(u32, u32) -> bool) -> Exposure
         clipped_high: high as f64 / n,
         clipped_low: low as f64 / n,
     }
+}
+
+/// The part of a `width`×`height` image inside a box (left, top, width, height), as whole
+/// pixels: x, y, width, height. `None` when nothing of the box is inside.
+pub fn clip_box(bbox: [f32; 4], width: u32, height: u32) -> Option<(u32, u32, u32, u32)> {
+    let x0 = bbox[0].max(0.0).floor() as u32;
+    let y0 = bbox[1].max(0.0).floor() as u32;
+    let x1 = ((bbox[0] + bbox[2]).ceil().max(0.0) as u32).min(width);
+    let y1 = ((bbox[1] + bbox[3]).ceil().max(0.0) as u32).min(height);
+    (x1 > x0 + 2 && y1 > y0 + 2).then(|| (x0, y0, x1 - x0, y1 - y0))
 }
 
 /// The border of a portrait where only background is expected: a band along the top and
@@ -177,6 +201,17 @@ mod tests {
         });
         let blurred = imageproc::filter::gaussian_blur_f32(&sharp, 3.0);
         assert!(laplacian_variance(&sharp) > 10.0 * laplacian_variance(&blurred));
+        let dim = GrayImage::from_fn(64, 64, |x, y| image::Luma([sharp.get_pixel(x, y)[0] / 4]));
+        let (s, d) = (sharpness(&sharp).unwrap(), sharpness(&dim).unwrap());
+        assert!(
+            (s - d).abs() / s < 0.05,
+            "contrast does not change sharpness: {s} vs {d}"
+        );
+        assert!(sharpness(&blurred).unwrap() < s / 10.0);
+        assert_eq!(
+            sharpness(&GrayImage::from_pixel(8, 8, image::Luma([90]))),
+            None
+        );
     }
 
     #[test]

@@ -1,25 +1,57 @@
 //! The pipeline: intake → measurements → rules → report, for one photo or many in parallel.
 
+use crate::analysis::{self, Analysis};
+use crate::annotate;
+use crate::engine::Engine;
 use crate::intake::{self, Photo};
 use crate::measure;
 use crate::profile::Profile;
 use crate::report::{FileSummary, PhotoError, PhotoReport};
 use crate::rules::{self, Measurements};
+use crate::timings::Timings;
 use rayon::prelude::*;
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
 
-/// Checks photos against one specification profile. Cheap to share between threads.
-#[derive(Debug, Clone)]
+/// Checks photos against one specification profile. Shared by all worker threads.
+#[derive(Debug)]
 pub struct Checker {
     profile: Profile,
+    engine: Option<Engine>,
+    annotate_dir: Option<PathBuf>,
+    timings: Timings,
 }
 
 impl Checker {
-    /// A checker for the given profile.
+    /// A checker without the face engine: the file and image rules run, the face and
+    /// person rules are skipped.
     pub fn new(profile: Profile) -> Self {
-        Checker { profile }
+        Checker {
+            profile,
+            engine: None,
+            annotate_dir: None,
+            timings: Timings::default(),
+        }
+    }
+
+    /// A checker that also runs the face engine's models.
+    pub fn with_engine(profile: Profile, engine: Engine) -> Self {
+        Checker {
+            engine: Some(engine),
+            ..Checker::new(profile)
+        }
+    }
+
+    /// Also writes an overlay of each analysed photo into `dir` (which must exist).
+    pub fn annotate_into(mut self, dir: PathBuf) -> Self {
+        self.annotate_dir = Some(dir);
+        self
+    }
+
+    /// Time per stage and per model over everything checked so far.
+    pub fn timings(&self) -> &Timings {
+        &self.timings
     }
 
     /// The profile in force.
@@ -29,9 +61,14 @@ impl Checker {
 
     /// Checks one photo held in memory; `name` is what the report calls it.
     pub fn check_bytes(&self, name: &str, bytes: &[u8]) -> PhotoReport {
-        isolate(name, || match intake::load(bytes, &self.profile) {
-            Ok(photo) => self.judge(name, &photo),
-            Err(error) => PhotoReport::failed(name.to_string(), error),
+        isolate(name, || {
+            match self
+                .timings
+                .time("decode", || intake::load(bytes, &self.profile))
+            {
+                Ok(photo) => self.judge(name, &photo),
+                Err(error) => PhotoReport::failed(name.to_string(), error),
+            }
         })
     }
 
@@ -54,10 +91,38 @@ impl Checker {
         }
     }
 
+    /// The models' findings on a decoded photo, or why there are none.
+    pub fn analyse(&self, photo: &Photo) -> Result<Analysis, String> {
+        let engine = self
+            .engine
+            .as_ref()
+            .ok_or_else(|| "未加载人脸模型 / the face models are not loaded".to_string())?;
+        self.timings
+            .time("analysis", || {
+                analysis::analyse(engine, &photo.working, &self.timings)
+            })
+            .map_err(|e| format!("人脸分析失败 / face analysis failed: {e}"))
+    }
+
     /// Measures a decoded photo and runs the rules.
     fn judge(&self, name: &str, photo: &Photo) -> PhotoReport {
-        let m = measurements(photo);
-        let checks = rules::run_all(&m, &self.profile);
+        let analysis = self.analyse(photo);
+        let overlay = match (&self.annotate_dir, &analysis) {
+            (Some(dir), Ok(a)) => self.timings.time("annotate", || {
+                let path = annotate::overlay_path(dir, name);
+                annotate::overlay(&photo.working, a)
+                    .save(&path)
+                    .ok()
+                    .map(|_| path.to_string_lossy().into_owned())
+            }),
+            _ => None,
+        };
+        let m = self
+            .timings
+            .time("measure", || measurements(photo, analysis));
+        let checks = self
+            .timings
+            .time("rules", || rules::run_all(&m, &self.profile));
         let facts = &photo.facts;
         let summary = FileSummary {
             format: facts.format.name().to_string(),
@@ -67,22 +132,48 @@ impl Checker {
             dpi: facts.dpi.map(|d| (d.0 * 10.0).round() / 10.0),
             jpeg_quality: facts.jpeg_quality,
         };
-        PhotoReport::checked(name.to_string(), checks, summary)
+        let mut report = PhotoReport::checked(name.to_string(), checks, summary);
+        report.overlay = overlay;
+        report
     }
 }
 
-/// The measurements the rules judge a photo by.
-pub fn measurements(photo: &Photo) -> Measurements {
+/// Person-mask values (0–255) below this are background for sure: hair fringes and soft
+/// edges stay out of the background statistics.
+const BACKGROUND_MASK_MAX: u8 = 26;
+
+/// The measurements the rules judge a photo by. Sharpness and exposure are taken on the
+/// main face's box (none without a face). Without the models' analysis the background is
+/// taken from the border of the frame.
+pub fn measurements(photo: &Photo, analysis: Result<Analysis, String>) -> Measurements {
     let working = &photo.working;
-    let grey = image::imageops::grayscale(working);
-    let border = measure::border_region(working.width(), working.height());
+    let (w, h) = working.dimensions();
+    let face = analysis
+        .as_ref()
+        .ok()
+        .and_then(|a| a.faces.first())
+        .and_then(|f| measure::clip_box(f.bbox, w, h))
+        .map(|(x, y, bw, bh)| {
+            image::imageops::grayscale(&*image::imageops::crop_imm(working, x, y, bw, bh))
+        });
+    let sharpness = face.as_ref().and_then(measure::sharpness);
+    let exposure = face.as_ref().map(|f| measure::exposure(f, |_, _| true));
+    let background = match &analysis {
+        Ok(a) => measure::background(
+            working,
+            |x, y| a.person_mask.get_pixel(x, y)[0] < BACKGROUND_MASK_MAX,
+            2,
+        ),
+        Err(_) => measure::background(working, measure::border_region(w, h), 2),
+    };
     Measurements {
         facts: photo.facts.clone(),
         width: photo.width,
         height: photo.height,
-        sharpness: measure::laplacian_variance(&grey),
-        exposure: measure::exposure(&grey, |x, y| !border(x, y)),
-        background: measure::background(working, border, 2),
+        sharpness,
+        exposure,
+        background,
+        analysis,
     }
 }
 

@@ -132,6 +132,8 @@ pub struct Rules {
     pub background_blue: Rule<BackgroundBlue>,
     #[serde(rename = "background.uniform")]
     pub background_uniform: Rule<BackgroundUniform>,
+    #[serde(rename = "faces.single")]
+    pub faces_single: Rule<NoParams>,
 }
 
 /// A rule without parameters of its own.
@@ -179,7 +181,7 @@ pub struct FormatBytes {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct QualitySharp {
-    pub min_laplacian_variance: f64,
+    pub min_sharpness: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

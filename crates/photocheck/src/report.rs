@@ -99,6 +99,9 @@ pub struct PhotoReport {
     pub error: Option<PhotoError>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub facts: Option<FileSummary>,
+    /// The overlay image written for this photo (`--annotate`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay: Option<String>,
 }
 
 impl PhotoReport {
@@ -110,6 +113,7 @@ impl PhotoReport {
             checks,
             error: None,
             facts: Some(facts),
+            overlay: None,
         }
     }
 
@@ -121,6 +125,7 @@ impl PhotoReport {
             checks: Vec::new(),
             error: Some(error),
             facts: None,
+            overlay: None,
         }
     }
 

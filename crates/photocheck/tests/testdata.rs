@@ -1,9 +1,20 @@
 //! Every generated test photo gets the verdict, failing rules and error kind that
 //! `testdata/expected.jsonl` (written by `cargo run -p testdata-gen`) records for it.
 
-use photocheck::{Checker, Profile, Status};
+use photocheck::engine::{default_model_dir, fetch_models};
+use photocheck::{Checker, Engine, Profile, Status};
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+
+/// A checker with the face engine, fetching the models once if they are missing.
+fn checker() -> Checker {
+    let dir = default_model_dir();
+    fetch_models(&dir).expect("fetch the models");
+    Checker::with_engine(
+        Profile::default(),
+        Engine::load(&dir, 2).expect("load the models"),
+    )
+}
 
 fn testdata() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
@@ -12,7 +23,7 @@ fn testdata() -> PathBuf {
 #[test]
 fn generated_photos_get_their_expected_outcome() {
     let expected = std::fs::read_to_string(testdata().join("expected.jsonl")).unwrap();
-    let checker = Checker::new(Profile::default());
+    let checker = checker();
     let mut seen = 0;
     for line in expected.lines() {
         let want: serde_json::Value = serde_json::from_str(line).unwrap();
@@ -40,7 +51,7 @@ fn generated_photos_get_their_expected_outcome() {
 #[test]
 fn checking_bytes_and_files_agree() {
     let path = testdata().join("photos/compliant.jpg");
-    let checker = Checker::new(Profile::default());
+    let checker = checker();
     let from_file = checker.check_file(&path);
     let bytes = std::fs::read(&path).unwrap();
     let from_bytes = checker.check_bytes(&path.to_string_lossy(), &bytes);
@@ -63,7 +74,7 @@ fn many_files_come_back_in_input_order_one_record_each() {
         .cloned()
         .collect();
     let mut files = Vec::new();
-    Checker::new(Profile::default()).check_files(&inputs, |r| files.push(r.file));
+    checker().check_files(&inputs, |r| files.push(r.file));
     let want: Vec<String> = inputs
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
@@ -72,8 +83,26 @@ fn many_files_come_back_in_input_order_one_record_each() {
 }
 
 #[test]
+fn without_the_engine_face_rules_are_skipped_with_the_reason() {
+    let report =
+        Checker::new(Profile::default()).check_file(&testdata().join("photos/compliant.jpg"));
+    let face = report
+        .checks
+        .iter()
+        .find(|c| c.id == "faces.single")
+        .unwrap();
+    assert_eq!(face.status, Status::Skip);
+    assert!(
+        face.message.en.contains("not loaded"),
+        "{}",
+        face.message.en
+    );
+    assert_eq!(report.verdict, photocheck::Verdict::Review);
+}
+
+#[test]
 fn a_missing_file_is_an_io_error_record() {
-    let report = Checker::new(Profile::default()).check_file(&testdata().join("no-such-photo.jpg"));
+    let report = checker().check_file(&testdata().join("no-such-photo.jpg"));
     assert_eq!(report.verdict, photocheck::Verdict::Error);
     assert_eq!(report.error.unwrap().kind, "io");
 }

@@ -1,82 +1,65 @@
 //! Writes the project's own test photos to `testdata/photos/` and their expected outcomes
-//! to `testdata/expected.jsonl`. Run from the repository root:
-//! `cargo run -p testdata-gen`. Output is deterministic.
+//! to `testdata/expected.jsonl`. Run from the repository root: `cargo run -p testdata-gen`.
+//! The photos are made from a public-domain portrait (testdata/real/) cut out with the
+//! person mask and placed on a background; output is deterministic.
 
 use image::{imageops, Rgb, RgbImage};
-use imageproc::drawing::{draw_filled_ellipse_mut, draw_polygon_mut};
-use imageproc::point::Point;
 use jpeg_encoder::{ColorType, Encoder, PixelDensity};
 use serde_json::json;
 use std::path::Path;
 
 const BLUE: [u8; 3] = [67, 142, 219];
-const SKIN: [u8; 3] = [224, 182, 150];
-const HAIR: [u8; 3] = [35, 28, 25];
-const JACKET: [u8; 3] = [40, 40, 46];
 
-/// A small deterministic noise source (xorshift), so that files are the same on every run.
-struct Noise(u32);
+/// The real portrait the test photos are made from (public domain, see testdata/real/SOURCES.md).
+const PORTRAIT: &str = "testdata/real/astronaut.png";
 
-impl Noise {
-    fn next(&mut self) -> i16 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 17;
-        self.0 ^= self.0 << 5;
-        (self.0 % 13) as i16 - 6
-    }
+/// The portrait cut out with the person mask and placed on `background` at width×height,
+/// scaled so that the face is 45 % of the width and the eyes are 39 % down the frame (the
+/// middle of the specification's bands: face 180–300 of 480, eyes 200–300 of 640).
+fn portrait(width: u32, height: u32, background: impl Fn(u32, u32) -> [u8; 3]) -> RgbImage {
+    let (source, analysis) = portrait_analysis();
+    let face = analysis.main.as_ref().expect("the portrait has a face");
+    let cheeks = (face.point(454)[0] - face.point(234)[0]).abs();
+    let eyes = [
+        (face.right_eye.iris_center()[0] + face.left_eye.iris_center()[0]) / 2.0,
+        (face.right_eye.iris_center()[1] + face.left_eye.iris_center()[1]) / 2.0,
+    ];
+    let scale = 0.45 * width as f32 / cheeks;
+    let (ox, oy) = (
+        0.5 * width as f32 - eyes[0] * scale,
+        0.39 * height as f32 - eyes[1] * scale,
+    );
+    RgbImage::from_fn(width, height, |x, y| {
+        let (sx, sy) = ((x as f32 - ox) / scale, (y as f32 - oy) / scale);
+        let bg = background(x, y);
+        if sx < 0.0
+            || sy < 0.0
+            || sx >= source.width() as f32 - 1.0
+            || sy >= source.height() as f32 - 1.0
+        {
+            return Rgb(bg);
+        }
+        let (px, py) = (sx as u32, sy as u32);
+        let alpha = analysis.person_mask.get_pixel(px, py)[0] as f32 / 255.0;
+        let p = source.get_pixel(px, py).0;
+        Rgb([0, 1, 2].map(|c| (p[c] as f32 * alpha + bg[c] as f32 * (1.0 - alpha)).round() as u8))
+    })
 }
 
-/// A head-and-shoulders figure in the specification's bands on a background.
-fn figure(width: u32, height: u32, background: impl Fn(u32, u32) -> [u8; 3]) -> RgbImage {
-    let mut img = RgbImage::from_fn(width, height, |x, y| Rgb(background(x, y)));
-    let sx = |v: f32| (v * width as f32 / 480.0) as i32;
-    let sy = |v: f32| (v * height as f32 / 640.0) as i32;
-    let (cx, cy) = (sx(240.0), sy(250.0));
-    draw_polygon_mut(
-        &mut img,
-        &[
-            Point::new(sx(40.0), height as i32 - 1),
-            Point::new(sx(80.0), sy(470.0)),
-            Point::new(sx(400.0), sy(470.0)),
-            Point::new(sx(440.0), height as i32 - 1),
-        ],
-        Rgb(JACKET),
-    );
-    draw_filled_ellipse_mut(&mut img, (cx, sy(420.0)), sx(45.0), sy(70.0), Rgb(SKIN));
-    draw_filled_ellipse_mut(&mut img, (cx, sy(230.0)), sx(112.0), sy(150.0), Rgb(HAIR));
-    draw_filled_ellipse_mut(&mut img, (cx, cy), sx(100.0), sy(135.0), Rgb(SKIN));
-    for dx in [-42.0, 42.0] {
-        let ex = sx(240.0 + dx);
-        draw_filled_ellipse_mut(
-            &mut img,
-            (ex, sy(240.0)),
-            sx(16.0),
-            sy(7.0),
-            Rgb([250, 250, 250]),
-        );
-        draw_filled_ellipse_mut(
-            &mut img,
-            (ex, sy(240.0)),
-            sx(6.0),
-            sy(6.0),
-            Rgb([40, 30, 25]),
-        );
-        draw_filled_ellipse_mut(&mut img, (ex, sy(218.0)), sx(22.0), sy(4.0), Rgb(HAIR));
-    }
-    draw_filled_ellipse_mut(
-        &mut img,
-        (cx, sy(320.0)),
-        sx(28.0),
-        sy(6.0),
-        Rgb([170, 90, 90]),
-    );
-    let mut noise = Noise(0x9E37_79B9);
-    for p in img.pixels_mut() {
-        for c in p.0.iter_mut() {
-            *c = (*c as i16 + noise.next()).clamp(0, 255) as u8;
-        }
-    }
-    img
+fn portrait_analysis() -> &'static (RgbImage, photocheck::analysis::Analysis) {
+    static CACHE: std::sync::OnceLock<(RgbImage, photocheck::analysis::Analysis)> =
+        std::sync::OnceLock::new();
+    CACHE.get_or_init(|| {
+        let source = image::open(PORTRAIT)
+            .expect("testdata/real/astronaut.png")
+            .into_rgb8();
+        let dir = photocheck::engine::default_model_dir();
+        photocheck::engine::fetch_models(&dir).expect("models");
+        let engine = photocheck::Engine::load(&dir, 1).expect("engine");
+        let analysis =
+            photocheck::analysis::analyse(&engine, &source, &Default::default()).expect("analysis");
+        (source, analysis)
+    })
 }
 
 fn flat(rgb: [u8; 3]) -> impl Fn(u32, u32) -> [u8; 3] {
@@ -147,7 +130,7 @@ fn main() {
     let root = Path::new("testdata");
     let dir = root.join("photos");
     std::fs::create_dir_all(&dir).expect("create testdata/photos");
-    let good = figure(480, 640, flat(BLUE));
+    let good = portrait(480, 640, flat(BLUE));
     let mut expected = Vec::new();
     let mut put = |name: &str,
                    bytes: Vec<u8>,
@@ -167,7 +150,7 @@ fn main() {
         "pass",
         &[],
         None,
-        "480×640 RGB JPEG, 300 dpi, quality 90, flat blue background",
+        "480×640 RGB JPEG, 300 dpi, quality 90, one frontal face on a flat blue background",
     );
     put(
         "compliant_progressive.jpg",
@@ -196,7 +179,7 @@ fn main() {
     );
     put(
         "wrong_size.jpg",
-        Jpeg::default().rgb(&figure(413, 531, flat(BLUE))),
+        Jpeg::default().rgb(&portrait(413, 531, flat(BLUE))),
         "fail",
         &["format.size"],
         None,
@@ -295,13 +278,13 @@ fn main() {
         "dark.jpg",
         Jpeg::default().rgb(&dark),
         "fail",
-        &["exposure.ok", "background.blue", "quality.sharp"],
+        &["exposure.ok", "background.blue"],
         None,
-        "under-exposed by 3 stops: dark, so not blue, and too little contrast to look sharp",
+        "under-exposed by 3 stops: dark, so the background is no longer the required blue",
     );
     put(
         "grey_background.jpg",
-        Jpeg::default().rgb(&figure(480, 640, flat([200, 200, 200]))),
+        Jpeg::default().rgb(&portrait(480, 640, flat([200, 200, 200]))),
         "fail",
         &["background.blue"],
         None,
@@ -309,13 +292,13 @@ fn main() {
     );
     put(
         "red_background.jpg",
-        Jpeg::default().rgb(&figure(480, 640, flat([233, 51, 35]))),
+        Jpeg::default().rgb(&portrait(480, 640, flat([233, 51, 35]))),
         "fail",
         &["background.blue"],
         None,
         "red background",
     );
-    let gradient = figure(480, 640, |_, y| {
+    let gradient = portrait(480, 640, |_, y| {
         let t = y as f32 / 639.0;
         let mix = |a: u8, b: u8| (a as f32 * (1.0 - t) + b as f32 * t) as u8;
         [mix(0, 250), mix(163, 250), mix(230, 250)]
@@ -327,6 +310,27 @@ fn main() {
         &["background.uniform"],
         None,
         "background shades from blue (0,163,230) at the top to white (250,250,250) at the bottom",
+    );
+    let empty_backdrop = RgbImage::from_pixel(480, 640, Rgb(BLUE));
+    put(
+        "no_face.jpg",
+        Jpeg::default().rgb(&empty_backdrop),
+        "fail",
+        &["faces.single"],
+        None,
+        "only the blue backdrop, nobody in front of it (face rules skip)",
+    );
+    let mut pair = RgbImage::from_pixel(480, 640, Rgb(BLUE));
+    let small = portrait(240, 320, flat(BLUE));
+    imageops::replace(&mut pair, &small, 0, 160);
+    imageops::replace(&mut pair, &small, 240, 160);
+    put(
+        "two_faces.jpg",
+        Jpeg::default().rgb(&pair),
+        "fail",
+        &["faces.single"],
+        None,
+        "two people side by side",
     );
     let full = Jpeg::default().rgb(&good);
     put(
@@ -366,7 +370,7 @@ fn main() {
     put(
         "bomb.jpg",
         declare_size(
-            Jpeg::default().rgb(&figure(48, 64, flat(BLUE))),
+            Jpeg::default().rgb(&portrait(48, 64, flat(BLUE))),
             60000,
             60000,
         ),

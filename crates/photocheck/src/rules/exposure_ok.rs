@@ -1,6 +1,6 @@
 //! `exposure.ok`: neither under- nor over-exposed (mean luma window, clipped pixels).
 
-use super::{judged, round1, Measurements};
+use super::{judged, no_face_reason, round1, skipped, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
@@ -9,14 +9,16 @@ pub const ID: &str = "exposure.ok";
 pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let rule = &p.rules.exposure_ok;
     let s = &rule.params;
-    let e = &m.exposure;
-    let mean = round1(e.mean_luma);
     let limit = format!(
         "mean luma {}–{}, clipped ≤ {:.0}%",
         s.min_mean_luma,
         s.max_mean_luma,
         s.max_clipped_fraction * 100.0
     );
+    let Some(e) = &m.exposure else {
+        return skipped(ID, limit, no_face_reason(m));
+    };
+    let mean = round1(e.mean_luma);
     let dark = e.mean_luma < s.min_mean_luma || e.clipped_low > s.max_clipped_fraction;
     let bright = e.mean_luma > s.max_mean_luma || e.clipped_high > s.max_clipped_fraction;
     let pct = |f: f64| format!("{:.0}%", f * 100.0);
@@ -47,14 +49,17 @@ mod tests {
 
     #[test]
     fn dark_bright_and_clipped_fail() {
+        let with = |change: fn(&mut crate::measure::Exposure)| {
+            let mut m = compliant();
+            change(m.exposure.as_mut().unwrap());
+            status_of(ID, &m)
+        };
+        assert_eq!(with(|e| e.mean_luma = 30.0), Status::Fail);
+        assert_eq!(with(|e| e.mean_luma = 235.0), Status::Fail);
+        assert_eq!(with(|e| e.clipped_high = 0.3), Status::Fail);
+        assert_eq!(with(|e| e.clipped_low = 0.3), Status::Fail);
         let mut m = compliant();
-        m.exposure.mean_luma = 30.0;
-        assert_eq!(status_of(ID, &m), Status::Fail);
-        let mut m = compliant();
-        m.exposure.mean_luma = 235.0;
-        assert_eq!(status_of(ID, &m), Status::Fail);
-        let mut m = compliant();
-        m.exposure.clipped_high = 0.3;
-        assert_eq!(status_of(ID, &m), Status::Fail);
+        m.exposure = None;
+        assert_eq!(status_of(ID, &m), Status::Skip);
     }
 }

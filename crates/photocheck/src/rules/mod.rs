@@ -1,6 +1,7 @@
 //! The rules: one module per rule id, each a function from measurements and the profile
 //! to a [`CheckResult`].
 
+use crate::analysis::Analysis;
 use crate::intake::FileFacts;
 use crate::measure::{Background, Exposure};
 use crate::profile::{Profile, Rule, Severity};
@@ -9,6 +10,7 @@ use crate::report::{CheckResult, Message, Status};
 mod background_blue;
 mod background_uniform;
 mod exposure_ok;
+mod faces_single;
 mod format_bytes;
 mod format_color;
 mod format_dpi;
@@ -24,17 +26,20 @@ pub struct Measurements {
     /// Pixel size after EXIF orientation.
     pub width: u32,
     pub height: u32,
-    /// Variance of the Laplacian at the analysis height.
-    pub sharpness: f64,
-    pub exposure: Exposure,
+    /// Contrast-independent sharpness of the main face; `None` without a face or contrast.
+    pub sharpness: Option<f64>,
+    /// Brightness of the main face; `None` without a face.
+    pub exposure: Option<Exposure>,
     /// The background pixels' colour; `None` when no background could be found.
     pub background: Option<Background>,
+    /// What the models found, or why they did not run.
+    pub analysis: Result<Analysis, String>,
 }
 
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
-fn table(profile: &Profile) -> [(&'static str, bool, Check); 10] {
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 11] {
     let r = &profile.rules;
     [
         (format_jpeg::ID, r.format_jpeg.enabled, format_jpeg::check),
@@ -71,6 +76,11 @@ fn table(profile: &Profile) -> [(&'static str, bool, Check); 10] {
             r.background_uniform.enabled,
             background_uniform::check,
         ),
+        (
+            faces_single::ID,
+            r.faces_single.enabled,
+            faces_single::check,
+        ),
     ]
 }
 
@@ -105,6 +115,7 @@ pub fn title(id: &str) -> Message {
         "exposure.ok" => ("曝光", "exposure"),
         "background.blue" => ("背景须为蓝色", "blue background"),
         "background.uniform" => ("背景须均匀", "even background"),
+        "faces.single" => ("须有且只有一张人脸", "exactly one face"),
         other => (other, other),
     };
     Message::new(zh, en)
@@ -144,6 +155,17 @@ fn skipped(id: &str, limit: String, message: Message) -> CheckResult {
     }
 }
 
+/// Why a rule about the face could not judge it: the models did not run, or found no face.
+fn no_face_reason(m: &Measurements) -> Message {
+    match &m.analysis {
+        Err(why) => Message::new(why.clone(), why.clone()),
+        Ok(_) => Message::new(
+            "未检测到人脸，无法判断",
+            "no face was found, so this cannot be judged",
+        ),
+    }
+}
+
 /// Rounds to one decimal for reporting.
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
@@ -173,12 +195,12 @@ pub(crate) mod test_support {
             },
             width: 480,
             height: 640,
-            sharpness: 200.0,
-            exposure: Exposure {
+            sharpness: Some(5.0),
+            exposure: Some(Exposure {
                 mean_luma: 120.0,
                 clipped_high: 0.0,
                 clipped_low: 0.0,
-            },
+            }),
             background: Some(Background {
                 median: lab_of(blue),
                 median_rgb: blue,
@@ -186,6 +208,48 @@ pub(crate) mod test_support {
                 gradient: 0.5,
                 samples: 1000,
             }),
+            analysis: Ok(test_analysis()),
+        }
+    }
+
+    /// A model analysis with one frontal face, eyes level, on a 480×640 frame.
+    pub fn test_analysis() -> Analysis {
+        use crate::analysis::{Eye, Face, FaceDetail, HeadPose};
+        let eye = |x: f32| Eye {
+            contour: vec![[x, 250.0]; 71],
+            iris: [
+                [x, 250.0],
+                [x + 5.0, 250.0],
+                [x - 5.0, 250.0],
+                [x, 245.0],
+                [x, 255.0],
+            ],
+        };
+        Analysis {
+            faces: vec![Face {
+                bbox: [150.0, 180.0, 180.0, 180.0],
+                score: 0.95,
+                keypoints: [
+                    [200.0, 250.0],
+                    [280.0, 250.0],
+                    [240.0, 290.0],
+                    [240.0, 320.0],
+                    [160.0, 260.0],
+                    [320.0, 260.0],
+                ],
+            }],
+            main: Some(FaceDetail {
+                mesh: vec![[240.0, 260.0, 0.0]; 468],
+                presence: 0.99,
+                right_eye: eye(200.0),
+                left_eye: eye(280.0),
+                pose: HeadPose {
+                    yaw: 0.0,
+                    pitch: 0.0,
+                    roll: 0.0,
+                },
+            }),
+            person_mask: image::GrayImage::new(480, 640),
         }
     }
 
@@ -202,7 +266,7 @@ pub(crate) mod test_support {
     #[test]
     fn compliant_measurements_pass_every_rule() {
         let results = run_all(&compliant(), &Profile::default());
-        assert_eq!(results.len(), 10);
+        assert_eq!(results.len(), 11);
         for r in results {
             assert_eq!(r.status, Status::Pass, "{} : {:?}", r.id, r.message);
         }
@@ -214,7 +278,7 @@ pub(crate) mod test_support {
             Profile::from_overrides_str("[rules.\"format.dpi\"]\nenabled = false\n", "t").unwrap();
         let results = run_all(&compliant(), &p);
         assert!(results.iter().all(|r| r.id != "format.dpi"));
-        assert_eq!(results.len(), 9);
+        assert_eq!(results.len(), 10);
         assert!(!enabled_ids(&p).contains(&"format.dpi"));
     }
 }

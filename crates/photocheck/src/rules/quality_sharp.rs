@@ -1,16 +1,23 @@
-//! `quality.sharp`: the photo is not blurred (variance of the Laplacian at the analysis height).
+//! `quality.sharp`: the face is not blurred (Laplacian energy relative to contrast).
 
-use super::{judged, round1, Measurements};
+use super::{judged, no_face_reason, skipped, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
 pub const ID: &str = "quality.sharp";
 
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
 pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let rule = &p.rules.quality_sharp;
-    let min = rule.params.min_laplacian_variance;
-    let value = round1(m.sharpness);
-    let ok = m.sharpness >= min;
+    let min = rule.params.min_sharpness;
+    let Some(sharpness) = m.sharpness else {
+        return skipped(ID, format!("≥ {min}"), no_face_reason(m));
+    };
+    let value = round2(sharpness);
+    let ok = sharpness >= min;
     let message = if ok {
         Message::new(format!("清晰度 {value}"), format!("sharpness {value}"))
     } else {
@@ -31,7 +38,9 @@ mod tests {
     #[test]
     fn low_sharpness_fails() {
         let mut m = compliant();
-        m.sharpness = 5.0;
+        m.sharpness = Some(0.2);
         assert_eq!(status_of(ID, &m), Status::Fail);
+        m.sharpness = None;
+        assert_eq!(status_of(ID, &m), Status::Skip);
     }
 }

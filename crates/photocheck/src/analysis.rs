@@ -1,0 +1,542 @@
+//! One analysis per photo: faces, the main face's 468-point mesh, both eyes' contour, brow
+//! and iris points, head pose, and the person mask — all in working-copy pixel coordinates.
+//!
+//! The pre- and post-processing follows the MediaPipe graphs these models come from
+//! (BlazeFace short range, FaceMesh, Iris, Selfie segmentation).
+
+use crate::engine::{Engine, Sessions};
+use crate::timings::Timings;
+use image::{imageops, GrayImage, Luma, RgbImage};
+use imageproc::geometric_transformations::{warp_into_with, Interpolation};
+use ndarray::Array4;
+use ort::value::TensorRef;
+
+/// A point in working-copy pixels.
+pub type Point = [f32; 2];
+
+/// A detected face.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Face {
+    /// Box: left, top, width, height.
+    pub bbox: [f32; 4],
+    pub score: f32,
+    /// Right eye, left eye, nose tip, mouth centre, right ear tragion, left ear tragion
+    /// (the subject's right and left).
+    pub keypoints: [Point; 6],
+}
+
+/// One eye's points from the iris model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Eye {
+    /// 71 eye-contour and brow points.
+    pub contour: Vec<Point>,
+    /// Iris centre, then four points on its rim.
+    pub iris: [Point; 5],
+}
+
+impl Eye {
+    /// The iris centre.
+    pub fn iris_center(&self) -> Point {
+        self.iris[0]
+    }
+
+    /// The iris radius: mean distance of the rim points from the centre.
+    pub fn iris_radius(&self) -> f32 {
+        self.iris[1..]
+            .iter()
+            .map(|p| distance(*p, self.iris[0]))
+            .sum::<f32>()
+            / 4.0
+    }
+}
+
+/// Head pose in degrees. Roll: positive when the eye line falls to the image's right.
+/// Yaw: positive when the face turns to the image's right. Pitch: positive chin down.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct HeadPose {
+    pub yaw: f32,
+    pub pitch: f32,
+    pub roll: f32,
+}
+
+/// The main (largest) face in detail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceDetail {
+    /// 468 points: x, y in pixels, z depth on the same scale (smaller is nearer).
+    pub mesh: Vec<[f32; 3]>,
+    /// The mesh model's confidence that a face is in the crop, 0–1.
+    pub presence: f32,
+    /// The subject's right eye (on the image's left) and left eye.
+    pub right_eye: Eye,
+    pub left_eye: Eye,
+    pub pose: HeadPose,
+}
+
+impl FaceDetail {
+    /// A mesh point's x, y.
+    pub fn point(&self, index: usize) -> Point {
+        let p = self.mesh[index];
+        [p[0], p[1]]
+    }
+}
+
+/// Everything the models found in a photo.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Analysis {
+    /// Every face found, largest first.
+    pub faces: Vec<Face>,
+    /// The largest face in detail, when one was found.
+    pub main: Option<FaceDetail>,
+    /// Person probability (0–255) per working-copy pixel.
+    pub person_mask: GrayImage,
+}
+
+/// Least detector score that counts as a face (MediaPipe's default).
+const MIN_FACE_SCORE: f32 = 0.5;
+/// Boxes overlapping more than this are one face (MediaPipe's weighted NMS).
+const NMS_IOU: f32 = 0.3;
+/// Mesh points of the eye corners (subject's right eye: outer, inner; left: inner, outer).
+const RIGHT_EYE_CORNERS: [usize; 2] = [33, 133];
+const LEFT_EYE_CORNERS: [usize; 2] = [362, 263];
+/// Mesh points used for head pose: cheeks (right, left), forehead top, chin.
+const RIGHT_CHEEK: usize = 234;
+const LEFT_CHEEK: usize = 454;
+const FOREHEAD: usize = 10;
+const CHIN: usize = 152;
+
+/// Runs the models on a working copy, recording each model's time in `timings`.
+pub fn analyse(
+    engine: &Engine,
+    image: &RgbImage,
+    timings: &Timings,
+) -> Result<Analysis, ort::Error> {
+    let mut sessions = engine.sessions();
+    let mut faces = timings.time("model: face detection", || {
+        detect_faces(&mut sessions, image)
+    })?;
+    // The largest face is the student: it comes first and gets the detailed analysis.
+    faces.sort_by(|a, b| (b.bbox[2] * b.bbox[3]).total_cmp(&(a.bbox[2] * a.bbox[3])));
+    let main = match faces.first() {
+        Some(face) => Some(face_detail(&mut sessions, image, face, timings)?),
+        None => None,
+    };
+    let person_mask = timings.time("model: person mask", || person_mask(&mut sessions, image))?;
+    Ok(Analysis {
+        faces,
+        main,
+        person_mask,
+    })
+}
+
+fn distance(a: Point, b: Point) -> f32 {
+    (a[0] - b[0]).hypot(a[1] - b[1])
+}
+
+fn sigmoid(x: f32) -> f32 {
+    1.0 / (1.0 + (-x.clamp(-100.0, 100.0)).exp())
+}
+
+/// Fills an NHWC tensor from RGB pixels, mapping 0–255 to `low`–`high`.
+fn fill(
+    tensor: &mut Array4<f32>,
+    batch: usize,
+    image: &RgbImage,
+    x0: usize,
+    y0: usize,
+    low: f32,
+    high: f32,
+) {
+    let scale = (high - low) / 255.0;
+    for (x, y, p) in image.enumerate_pixels() {
+        for c in 0..3 {
+            tensor[[batch, y0 + y as usize, x0 + x as usize, c]] = p[c] as f32 * scale + low;
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Face detection (BlazeFace short range, 128×128, letterboxed)
+
+const DETECTOR_SIZE: u32 = 128;
+
+/// The 896 SSD anchor centres of BlazeFace short range: stride 8 with 2 anchors per cell,
+/// then stride 16 with 6 (three layers of 2 merged).
+fn anchors() -> &'static [Point] {
+    static ANCHORS: std::sync::OnceLock<Vec<Point>> = std::sync::OnceLock::new();
+    ANCHORS.get_or_init(|| {
+        let mut out = Vec::with_capacity(896);
+        for (stride, per_cell) in [(8u32, 2), (16, 6)] {
+            let cells = DETECTOR_SIZE / stride;
+            for y in 0..cells {
+                for x in 0..cells {
+                    let centre = [
+                        (x as f32 + 0.5) / cells as f32,
+                        (y as f32 + 0.5) / cells as f32,
+                    ];
+                    out.extend(std::iter::repeat_n(centre, per_cell));
+                }
+            }
+        }
+        out
+    })
+}
+
+fn detect_faces(sessions: &mut Sessions, image: &RgbImage) -> Result<Vec<Face>, ort::Error> {
+    let (w, h) = image.dimensions();
+    let scale = DETECTOR_SIZE as f32 / w.max(h) as f32;
+    let (rw, rh) = (
+        ((w as f32 * scale).round() as u32).max(1),
+        ((h as f32 * scale).round() as u32).max(1),
+    );
+    let (pad_x, pad_y) = ((DETECTOR_SIZE - rw) / 2, (DETECTOR_SIZE - rh) / 2);
+    let small = imageops::resize(image, rw, rh, imageops::FilterType::Triangle);
+    let side = DETECTOR_SIZE as usize;
+    let mut input = Array4::<f32>::from_elem((1, side, side, 3), -1.0);
+    fill(
+        &mut input,
+        0,
+        &small,
+        pad_x as usize,
+        pad_y as usize,
+        -1.0,
+        1.0,
+    );
+    let outputs = sessions
+        .detector
+        .run(ort::inputs![TensorRef::from_array_view(&input)?])?;
+    let (_, boxes) = outputs["regressors"].try_extract_tensor::<f32>()?;
+    let (_, scores) = outputs["classificators"].try_extract_tensor::<f32>()?;
+    let to_image = |nx: f32, ny: f32| -> Point {
+        [
+            (nx * DETECTOR_SIZE as f32 - pad_x as f32) / scale,
+            (ny * DETECTOR_SIZE as f32 - pad_y as f32) / scale,
+        ]
+    };
+    let mut candidates = Vec::new();
+    for (i, anchor) in anchors().iter().enumerate() {
+        let score = sigmoid(scores[i]);
+        if score < MIN_FACE_SCORE {
+            continue;
+        }
+        let r = &boxes[i * 16..(i + 1) * 16];
+        let s = DETECTOR_SIZE as f32;
+        let (cx, cy) = (r[0] / s + anchor[0], r[1] / s + anchor[1]);
+        let (bw, bh) = (r[2] / s, r[3] / s);
+        let top_left = to_image(cx - bw / 2.0, cy - bh / 2.0);
+        let bottom_right = to_image(cx + bw / 2.0, cy + bh / 2.0);
+        let mut keypoints = [[0.0; 2]; 6];
+        for (k, kp) in keypoints.iter_mut().enumerate() {
+            *kp = to_image(r[4 + 2 * k] / s + anchor[0], r[5 + 2 * k] / s + anchor[1]);
+        }
+        candidates.push(Face {
+            bbox: [
+                top_left[0],
+                top_left[1],
+                bottom_right[0] - top_left[0],
+                bottom_right[1] - top_left[1],
+            ],
+            score,
+            keypoints,
+        });
+    }
+    Ok(weighted_nms(candidates))
+}
+
+fn iou(a: &[f32; 4], b: &[f32; 4]) -> f32 {
+    let ix = (a[0] + a[2]).min(b[0] + b[2]) - a[0].max(b[0]);
+    let iy = (a[1] + a[3]).min(b[1] + b[3]) - a[1].max(b[1]);
+    if ix <= 0.0 || iy <= 0.0 {
+        return 0.0;
+    }
+    let inter = ix * iy;
+    inter / (a[2] * a[3] + b[2] * b[3] - inter)
+}
+
+/// MediaPipe's weighted non-maximum suppression: overlapping boxes merge into their
+/// score-weighted mean, keeping the best score.
+fn weighted_nms(mut candidates: Vec<Face>) -> Vec<Face> {
+    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
+    let mut faces = Vec::new();
+    while let Some(best) = candidates.first().cloned() {
+        let (overlapping, rest): (Vec<Face>, Vec<Face>) = candidates
+            .into_iter()
+            .partition(|c| iou(&c.bbox, &best.bbox) > NMS_IOU);
+        candidates = rest;
+        let total: f32 = overlapping.iter().map(|c| c.score).sum();
+        let mut merged = best.clone();
+        merged.bbox = [0.0; 4];
+        merged.keypoints = [[0.0; 2]; 6];
+        for c in &overlapping {
+            let w = c.score / total;
+            for i in 0..4 {
+                merged.bbox[i] += c.bbox[i] * w;
+            }
+            for k in 0..6 {
+                merged.keypoints[k][0] += c.keypoints[k][0] * w;
+                merged.keypoints[k][1] += c.keypoints[k][1] * w;
+            }
+        }
+        faces.push(merged);
+    }
+    faces
+}
+
+// ---------------------------------------------------------------------------------------
+// Rotated square crops (face mesh and iris regions)
+
+/// A square region of the image, rotated by `angle` (radians, clockwise in image
+/// coordinates), sampled into a `size`×`size` crop.
+#[derive(Debug, Clone, Copy)]
+struct Region {
+    centre: Point,
+    side: f32,
+    angle: f32,
+    size: u32,
+}
+
+impl Region {
+    /// Where crop coordinates (pixels, continuous) fall in the image.
+    fn image_point(&self, u: f32, v: f32) -> Point {
+        let k = self.side / self.size as f32;
+        let (dx, dy) = (
+            (u - self.size as f32 / 2.0) * k,
+            (v - self.size as f32 / 2.0) * k,
+        );
+        let (sin, cos) = self.angle.sin_cos();
+        [
+            self.centre[0] + dx * cos - dy * sin,
+            self.centre[1] + dx * sin + dy * cos,
+        ]
+    }
+
+    fn crop(&self, image: &RgbImage) -> RgbImage {
+        let mut out = RgbImage::new(self.size, self.size);
+        warp_into_with(
+            image,
+            |u, v| {
+                let p = self.image_point(u + 0.5, v + 0.5);
+                (p[0] - 0.5, p[1] - 0.5)
+            },
+            Interpolation::Bilinear,
+            imageproc::geometric_transformations::Border::Constant(image::Rgb([0, 0, 0])),
+            &mut out,
+        );
+        out
+    }
+}
+
+const MESH_SIZE: u32 = 192;
+const IRIS_SIZE: u32 = 64;
+
+fn face_detail(
+    sessions: &mut Sessions,
+    image: &RgbImage,
+    face: &Face,
+    timings: &Timings,
+) -> Result<FaceDetail, ort::Error> {
+    let [right_eye, left_eye, ..] = face.keypoints;
+    let region = Region {
+        centre: [
+            face.bbox[0] + face.bbox[2] / 2.0,
+            face.bbox[1] + face.bbox[3] / 2.0,
+        ],
+        side: face.bbox[2].max(face.bbox[3]) * 1.5,
+        angle: (left_eye[1] - right_eye[1]).atan2(left_eye[0] - right_eye[0]),
+        size: MESH_SIZE,
+    };
+    let crop = region.crop(image);
+    let side = MESH_SIZE as usize;
+    let mut input = Array4::<f32>::zeros((1, side, side, 3));
+    fill(&mut input, 0, &crop, 0, 0, 0.0, 1.0);
+    let start = std::time::Instant::now();
+    let outputs = sessions
+        .mesh
+        .run(ort::inputs![TensorRef::from_array_view(&input)?])?;
+    timings.record("model: face mesh", start.elapsed());
+    let (_, raw) = outputs["conv2d_20"].try_extract_tensor::<f32>()?;
+    let (_, flag) = outputs["conv2d_30"].try_extract_tensor::<f32>()?;
+    let depth_scale = region.side / MESH_SIZE as f32;
+    let mesh: Vec<[f32; 3]> = raw
+        .chunks_exact(3)
+        .map(|p| {
+            let [x, y] = region.image_point(p[0], p[1]);
+            [x, y, p[2] * depth_scale]
+        })
+        .collect();
+    let presence = sigmoid(flag[0]);
+    drop(outputs);
+    let (right_eye, left_eye) =
+        timings.time("model: iris (both eyes)", || eyes(sessions, image, &mesh))?;
+    let pose = head_pose(&mesh, &right_eye, &left_eye);
+    Ok(FaceDetail {
+        mesh,
+        presence,
+        right_eye,
+        left_eye,
+        pose,
+    })
+}
+
+/// Both eyes through the iris model in one batch of two; the left eye is mirrored so that
+/// it looks like a right eye to the model, as MediaPipe does.
+fn eyes(
+    sessions: &mut Sessions,
+    image: &RgbImage,
+    mesh: &[[f32; 3]],
+) -> Result<(Eye, Eye), ort::Error> {
+    let region = |[a, b]: [usize; 2]| {
+        let (p, q) = (mesh[a], mesh[b]);
+        Region {
+            centre: [(p[0] + q[0]) / 2.0, (p[1] + q[1]) / 2.0],
+            side: distance([p[0], p[1]], [q[0], q[1]]) * 2.3,
+            angle: (q[1] - p[1]).atan2(q[0] - p[0]),
+            size: IRIS_SIZE,
+        }
+    };
+    let regions = [region(RIGHT_EYE_CORNERS), region(LEFT_EYE_CORNERS)];
+    let side = IRIS_SIZE as usize;
+    let mut input = Array4::<f32>::zeros((2, side, side, 3));
+    for (b, r) in regions.iter().enumerate() {
+        let mut crop = r.crop(image);
+        if b == 1 {
+            imageops::flip_horizontal_in_place(&mut crop);
+        }
+        fill(&mut input, b, &crop, 0, 0, 0.0, 1.0);
+    }
+    let outputs = sessions
+        .iris
+        .run(ort::inputs![TensorRef::from_array_view(&input)?])?;
+    let (_, contours) = outputs["output_eyes_contours_and_brows"].try_extract_tensor::<f32>()?;
+    let (_, irises) = outputs["output_iris"].try_extract_tensor::<f32>()?;
+    let eye = |b: usize| {
+        let r = &regions[b];
+        let point = |p: &[f32]| {
+            let u = if b == 1 {
+                IRIS_SIZE as f32 - p[0]
+            } else {
+                p[0]
+            };
+            r.image_point(u, p[1])
+        };
+        let contour = contours[b * 213..(b + 1) * 213]
+            .chunks_exact(3)
+            .map(point)
+            .collect();
+        let rim: Vec<Point> = irises[b * 15..(b + 1) * 15]
+            .chunks_exact(3)
+            .map(point)
+            .collect();
+        Eye {
+            contour,
+            iris: [rim[0], rim[1], rim[2], rim[3], rim[4]],
+        }
+    };
+    Ok((eye(0), eye(1)))
+}
+
+/// Head pose from the mesh: roll from the line through the iris centres; yaw and pitch from
+/// the facing direction, the normal of the plane spanned by cheek-to-cheek and
+/// forehead-to-chin.
+fn head_pose(mesh: &[[f32; 3]], right_eye: &Eye, left_eye: &Eye) -> HeadPose {
+    let (r, l) = (right_eye.iris_center(), left_eye.iris_center());
+    let roll = (l[1] - r[1]).atan2(l[0] - r[0]).to_degrees();
+    let sub = |a: usize, b: usize| {
+        let (p, q) = (mesh[a], mesh[b]);
+        [q[0] - p[0], q[1] - p[1], q[2] - p[2]]
+    };
+    let across = sub(RIGHT_CHEEK, LEFT_CHEEK);
+    let down = sub(FOREHEAD, CHIN);
+    // across × down points away from the camera; the face looks the other way.
+    let facing = [
+        -(across[1] * down[2] - across[2] * down[1]),
+        -(across[2] * down[0] - across[0] * down[2]),
+        -(across[0] * down[1] - across[1] * down[0]),
+    ];
+    // Undo the roll so that yaw and pitch are about the face's own axes.
+    let (sin, cos) = (-roll.to_radians()).sin_cos();
+    let fx = facing[0] * cos - facing[1] * sin;
+    let fy = facing[0] * sin + facing[1] * cos;
+    HeadPose {
+        yaw: fx.atan2(-facing[2]).to_degrees(),
+        pitch: fy.atan2(-facing[2]).to_degrees(),
+        roll,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// Person mask (selfie segmentation, 256×256, stretched)
+
+const SELFIE_SIZE: u32 = 256;
+
+fn person_mask(sessions: &mut Sessions, image: &RgbImage) -> Result<GrayImage, ort::Error> {
+    let small = imageops::resize(
+        image,
+        SELFIE_SIZE,
+        SELFIE_SIZE,
+        imageops::FilterType::Triangle,
+    );
+    let side = SELFIE_SIZE as usize;
+    let mut input = Array4::<f32>::zeros((1, side, side, 3));
+    fill(&mut input, 0, &small, 0, 0, 0.0, 1.0);
+    let outputs = sessions
+        .selfie
+        .run(ort::inputs![TensorRef::from_array_view(&input)?])?;
+    let (_, probability) = outputs[0].try_extract_tensor::<f32>()?;
+    let mask = GrayImage::from_fn(SELFIE_SIZE, SELFIE_SIZE, |x, y| {
+        Luma([(probability[(y * SELFIE_SIZE + x) as usize].clamp(0.0, 1.0) * 255.0).round() as u8])
+    });
+    Ok(imageops::resize(
+        &mask,
+        image.width(),
+        image.height(),
+        imageops::FilterType::Triangle,
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn anchors_cover_the_detector_grid() {
+        let a = anchors();
+        assert_eq!(a.len(), 896);
+        assert_eq!(a[0], [0.5 / 16.0, 0.5 / 16.0]);
+        assert_eq!(a[511], [15.5 / 16.0, 15.5 / 16.0]);
+        assert_eq!(a[512], [0.5 / 8.0, 0.5 / 8.0]);
+        assert_eq!(a[895], [7.5 / 8.0, 7.5 / 8.0]);
+    }
+
+    fn face(x: f32, score: f32) -> Face {
+        Face {
+            bbox: [x, 0.0, 10.0, 10.0],
+            score,
+            keypoints: [[x, 0.0]; 6],
+        }
+    }
+
+    #[test]
+    fn overlapping_boxes_merge_and_distant_ones_stay() {
+        let faces = weighted_nms(vec![face(0.0, 0.9), face(1.0, 0.6), face(50.0, 0.7)]);
+        assert_eq!(faces.len(), 2);
+        assert_eq!(faces[0].score, 0.9);
+        assert!(
+            faces[0].bbox[0] > 0.0 && faces[0].bbox[0] < 1.0,
+            "score-weighted mean"
+        );
+        assert_eq!(faces[1].bbox[0], 50.0);
+    }
+
+    #[test]
+    fn region_maps_crop_centre_and_axes() {
+        let r = Region {
+            centre: [100.0, 50.0],
+            side: 40.0,
+            angle: std::f32::consts::FRAC_PI_2,
+            size: 20,
+        };
+        assert_eq!(r.image_point(10.0, 10.0), [100.0, 50.0]);
+        let right = r.image_point(20.0, 10.0); // crop's +x is the image's +y at 90°
+        assert!((right[0] - 100.0).abs() < 1e-4 && (right[1] - 70.0).abs() < 1e-4);
+    }
+}

@@ -1,0 +1,120 @@
+//! Overlays that show what the checker saw: face boxes, mesh, eyes and irises, and the
+//! outline of the person mask, drawn on the working copy.
+
+use crate::analysis::Analysis;
+use image::{Rgb, RgbImage};
+use imageproc::drawing::{draw_filled_circle_mut, draw_hollow_circle_mut, draw_hollow_rect_mut};
+use imageproc::rect::Rect;
+use std::path::{Path, PathBuf};
+
+const MAIN_FACE: Rgb<u8> = Rgb([0, 230, 0]);
+const OTHER_FACE: Rgb<u8> = Rgb([255, 40, 40]);
+const MESH: Rgb<u8> = Rgb([255, 255, 255]);
+const EYE: Rgb<u8> = Rgb([0, 255, 255]);
+const IRIS: Rgb<u8> = Rgb([255, 0, 255]);
+const MASK_EDGE: Rgb<u8> = Rgb([255, 220, 0]);
+
+/// The working copy with the analysis drawn on it.
+pub fn overlay(working: &RgbImage, analysis: &Analysis) -> RgbImage {
+    let mut out = working.clone();
+    let mask = &analysis.person_mask;
+    let inside = |x: u32, y: u32| mask.get_pixel(x, y)[0] >= 128;
+    for y in 1..out.height().saturating_sub(1) {
+        for x in 1..out.width().saturating_sub(1) {
+            let edge = inside(x, y)
+                && !(inside(x - 1, y) && inside(x + 1, y) && inside(x, y - 1) && inside(x, y + 1));
+            if edge {
+                out.put_pixel(x, y, MASK_EDGE);
+            }
+        }
+    }
+    for (i, face) in analysis.faces.iter().enumerate() {
+        let [x, y, w, h] = face.bbox;
+        let rect = Rect::at(x as i32, y as i32).of_size(w.max(1.0) as u32, h.max(1.0) as u32);
+        let colour = if i == 0 { MAIN_FACE } else { OTHER_FACE };
+        draw_hollow_rect_mut(&mut out, rect, colour);
+    }
+    if let Some(main) = &analysis.main {
+        for p in &main.mesh {
+            dot(&mut out, [p[0], p[1]], 0, MESH);
+        }
+        for eye in [&main.right_eye, &main.left_eye] {
+            for p in &eye.contour {
+                dot(&mut out, *p, 0, EYE);
+            }
+            let c = eye.iris_center();
+            draw_hollow_circle_mut(
+                &mut out,
+                (c[0] as i32, c[1] as i32),
+                eye.iris_radius().max(1.0) as i32,
+                IRIS,
+            );
+            dot(&mut out, c, 1, IRIS);
+        }
+    }
+    out
+}
+
+fn dot(image: &mut RgbImage, p: [f32; 2], radius: i32, colour: Rgb<u8>) {
+    let (x, y) = (p[0].round() as i32, p[1].round() as i32);
+    if x >= 0 && y >= 0 && (x as u32) < image.width() && (y as u32) < image.height() {
+        if radius == 0 {
+            image.put_pixel(x as u32, y as u32, colour);
+        } else {
+            draw_filled_circle_mut(image, (x, y), radius, colour);
+        }
+    }
+}
+
+/// Where the overlay of `photo` goes in `dir`: the photo's file name with anything but
+/// letters, digits, `-` and `_` replaced, plus a hash of the whole path so that photos of
+/// the same name in different folders do not collide. Never outside `dir`.
+pub fn overlay_path(dir: &Path, photo: &str) -> PathBuf {
+    let stem = Path::new(photo)
+        .file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let safe: String = stem
+        .chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(80)
+        .collect();
+    // FNV-1a: stable across runs and platforms.
+    let hash = photo.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    });
+    dir.join(format!("{safe}-{:08x}.jpg", hash as u32))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overlay_names_stay_inside_the_folder() {
+        let dir = Path::new("/out");
+        for name in [
+            "../../etc/passwd",
+            "a/b/../../x.jpg",
+            "..",
+            "/abs/2021001张三.jpg",
+            "c:\\x\\..\\y.png",
+            "",
+        ] {
+            let p = overlay_path(dir, name);
+            assert_eq!(p.parent(), Some(dir), "{name} -> {}", p.display());
+            let file = p.file_name().unwrap().to_string_lossy().into_owned();
+            assert!(!file.contains(".."), "{file}");
+        }
+        assert!(overlay_path(dir, "/abs/2021001张三.jpg")
+            .to_string_lossy()
+            .contains("2021001张三-"));
+        assert_ne!(overlay_path(dir, "a/x.jpg"), overlay_path(dir, "b/x.jpg"));
+    }
+}

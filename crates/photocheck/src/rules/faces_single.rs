@@ -1,0 +1,48 @@
+//! `faces.single`: exactly one face in the photo.
+
+use super::{judged, skipped, Measurements};
+use crate::profile::Profile;
+use crate::report::{CheckResult, Message};
+
+pub const ID: &str = "faces.single";
+
+pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
+    let rule = &p.rules.faces_single;
+    let limit = "1".to_string();
+    let analysis = match &m.analysis {
+        Ok(a) => a,
+        Err(why) => return skipped(ID, limit, Message::new(why.clone(), why.clone())),
+    };
+    let n = analysis.faces.len();
+    let message = match n {
+        0 => Message::new(
+            "未检测到人脸：需正面免冠、面部清晰的照片",
+            "no face was found: a clear frontal face is needed",
+        ),
+        1 => Message::new("检测到一张人脸", "one face found"),
+        _ => Message::new(
+            format!("检测到 {n} 张人脸，照片中只能有本人"),
+            format!("{n} faces were found: only the student may be in the photo"),
+        ),
+    };
+    judged(ID, rule, n == 1, n, limit, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{compliant, status_of};
+    use super::*;
+    use crate::report::Status;
+
+    #[test]
+    fn none_or_two_faces_fail_and_no_analysis_skips() {
+        let mut m = compliant();
+        let face = m.analysis.as_ref().unwrap().faces[0].clone();
+        m.analysis.as_mut().unwrap().faces.push(face);
+        assert_eq!(status_of(ID, &m), Status::Fail);
+        m.analysis.as_mut().unwrap().faces.clear();
+        assert_eq!(status_of(ID, &m), Status::Fail);
+        m.analysis = Err("models not loaded".into());
+        assert_eq!(status_of(ID, &m), Status::Skip);
+    }
+}

