@@ -184,3 +184,61 @@ fn usage_errors_exit_two() {
     );
     assert!(Path::new(env!("CARGO_BIN_EXE_photocheck")).exists());
 }
+
+#[test]
+fn annotate_writes_one_overlay_per_checked_photo_inside_the_folder() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = photocheck(&[
+        "check",
+        "-q",
+        "-f",
+        "jsonl",
+        "--annotate",
+        dir.path().to_str().unwrap(),
+        photos().to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let checked: Vec<&serde_json::Value> =
+        records.iter().filter(|r| r["verdict"] != "error").collect();
+    assert!(checked.len() >= 15);
+    for r in &checked {
+        let overlay = Path::new(
+            r["overlay"]
+                .as_str()
+                .expect("an overlay for every checked photo"),
+        );
+        assert_eq!(overlay.parent(), Some(dir.path()));
+        let img = image::open(overlay).unwrap();
+        assert_eq!(
+            img.height(),
+            640,
+            "overlays are drawn on the 640-high working copy"
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(dir.path()).unwrap().count(),
+        checked.len()
+    );
+}
+
+#[test]
+fn timings_name_every_model() {
+    let out = photocheck(&["check", "-q", "--timings", &photo("compliant.jpg")]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stderr).unwrap();
+    for stage in [
+        "decode",
+        "model: face detection",
+        "model: face mesh",
+        "model: iris (both eyes)",
+        "model: person mask",
+        "rules",
+    ] {
+        assert!(text.contains(stage), "{stage} missing from:\n{text}");
+    }
+}
