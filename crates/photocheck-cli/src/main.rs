@@ -1,6 +1,7 @@
 //! `photocheck`: checks a folder of graduation photos against the CHSI rules and writes a report.
 
 mod discover;
+mod eval;
 mod output;
 
 use clap::{Args, Parser, Subcommand};
@@ -30,6 +31,38 @@ enum Command {
     Check(CheckArgs),
     /// Show the specification profile in force.
     Spec(SpecArgs),
+    /// Score the checker against hand labels, per rule (the accuracy harness).
+    Eval(EvalArgs),
+}
+
+#[derive(Args)]
+struct EvalArgs {
+    /// Label files (JSON Lines; `file` is relative to the label file's folder).
+    #[arg(long, required = true, value_name = "LABELS.jsonl")]
+    labels: Vec<PathBuf>,
+    /// Print the scores as JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+/// How the checker is set up: profile, threads, models.
+#[derive(Args)]
+struct EngineArgs {
+    /// Photos checked at once [default: the number of cores].
+    #[arg(short, long, value_name = "N")]
+    jobs: Option<usize>,
+    /// A specification profile (TOML) whose keys replace the default CHSI profile's.
+    #[arg(long, value_name = "FILE")]
+    spec: Option<PathBuf>,
+    /// Folder of the face and person models [default: $PHOTOCHECK_MODELS, the checkout's
+    /// models/cache, or ~/.cache/photocheck/models]. Fetched there once when missing.
+    #[arg(long, value_name = "DIR")]
+    models: Option<PathBuf>,
+    /// Skip the face and person models: only the file and image rules run.
+    #[arg(long)]
+    no_models: bool,
 }
 
 #[derive(Args)]
@@ -43,22 +76,11 @@ struct CheckArgs {
     /// Write the report to FILE (atomically) instead of standard output.
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Photos checked at once [default: the number of cores].
-    #[arg(short, long, value_name = "N")]
-    jobs: Option<usize>,
-    /// A specification profile (TOML) whose keys replace the default CHSI profile's.
-    #[arg(long, value_name = "FILE")]
-    spec: Option<PathBuf>,
     /// No progress bar and no summary.
     #[arg(short, long)]
     quiet: bool,
-    /// Folder of the face and person models [default: $PHOTOCHECK_MODELS, the checkout's
-    /// models/cache, or ~/.cache/photocheck/models]. Fetched there once when missing.
-    #[arg(long, value_name = "DIR")]
-    models: Option<PathBuf>,
-    /// Skip the face and person models: only the file and image rules run.
-    #[arg(long)]
-    no_models: bool,
+    #[command(flatten)]
+    engine: EngineArgs,
     /// Write each photo with its face box, landmarks and mask outline drawn into DIR.
     #[arg(long, value_name = "DIR")]
     annotate: Option<PathBuf>,
@@ -85,6 +107,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Check(args) => check(args),
         Command::Spec(args) => spec(args),
+        Command::Eval(args) => evaluate(args),
     };
     result.unwrap_or_else(|message| {
         eprintln!("photocheck: {message}");
@@ -110,7 +133,8 @@ fn spec(args: SpecArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check(args: CheckArgs) -> Result<ExitCode, String> {
+/// The checker and the thread pool it runs on, as the arguments ask.
+fn build_checker(args: &EngineArgs) -> Result<(Checker, rayon::ThreadPool), String> {
     let profile = load_profile(args.spec.as_ref())?;
     let jobs = args
         .jobs
@@ -122,7 +146,40 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .num_threads(jobs)
         .build()
         .map_err(|e| format!("cannot start {jobs} threads: {e}"))?;
+    if args.no_models {
+        return Ok((Checker::new(profile), pool));
+    }
+    let dir = args.models.clone().unwrap_or_else(default_model_dir);
+    if !missing_files(&dir).is_empty() {
+        eprintln!(
+            "photocheck: 首次运行，正在获取人脸模型 / first run: fetching the face models into {}",
+            dir.display()
+        );
+        fetch_models(&dir).map_err(|e| e.to_string())?;
+    }
+    let engine = Engine::load(&dir, jobs).map_err(|e| e.to_string())?;
+    Ok((Checker::with_engine(profile, engine), pool))
+}
 
+fn evaluate(args: EvalArgs) -> Result<ExitCode, String> {
+    let labelled = eval::read_labels(&args.labels)?;
+    let (checker, pool) = build_checker(&args.engine)?;
+    let paths: Vec<PathBuf> = labelled.iter().map(|l| l.path.clone()).collect();
+    let mut reports = Vec::with_capacity(paths.len());
+    pool.install(|| checker.check_files(&paths, |r| reports.push(r)));
+    let scores = eval::score(&labelled, &reports);
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&scores).map_err(|e| e.to_string())?
+        );
+    } else {
+        print!("{}", eval::table(&scores));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let inputs = discover::discover(&args.paths);
     for (path, problem) in &inputs.problems {
         eprintln!("photocheck: skipped {}: {problem}", path.display());
@@ -130,6 +187,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if inputs.files.is_empty() {
         return Err("no photos found in the given paths".to_string());
     }
+    let (checker, pool) = build_checker(&args.engine)?;
 
     let format = args.format.unwrap_or_else(|| {
         args.output
@@ -139,12 +197,12 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let header = serde_json::json!({
         "tool": "photocheck",
         "version": env!("CARGO_PKG_VERSION"),
-        "profile": profile.name,
+        "profile": checker.profile().name,
     });
     let mut writer = ReportWriter::create(
         format,
         args.output.as_deref(),
-        enabled_ids(&profile),
+        enabled_ids(checker.profile()),
         &header,
     )
     .map_err(|e| format!("cannot write the report: {e}"))?;
@@ -163,19 +221,6 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     );
 
     let started = Instant::now();
-    let checker = if args.no_models {
-        Checker::new(profile)
-    } else {
-        let dir = args.models.clone().unwrap_or_else(default_model_dir);
-        if !missing_files(&dir).is_empty() {
-            eprintln!("photocheck: 首次运行，正在获取人脸模型 / first run: fetching the face models into {}", dir.display());
-            fetch_models(&dir).map_err(|e| e.to_string())?;
-        }
-        Checker::with_engine(
-            profile,
-            Engine::load(&dir, jobs).map_err(|e| e.to_string())?,
-        )
-    };
     let checker = match &args.annotate {
         None => checker,
         Some(dir) => {

@@ -48,8 +48,19 @@ fn folder_gives_one_jsonl_record_per_photo_in_name_order() {
 }
 
 #[test]
-fn compliant_photo_exits_zero_and_json_holds_photos_and_summary() {
-    let out = photocheck(&["check", "-f", "json", &photo("compliant.jpg")]);
+fn a_photo_passing_every_enabled_rule_exits_zero_and_json_holds_photos_and_summary() {
+    // The reference portrait breaks only mouth.no_teeth; this school's profile turns it off.
+    let dir = tempfile::tempdir().unwrap();
+    let school = dir.path().join("school.toml");
+    std::fs::write(&school, "[rules.\"mouth.no_teeth\"]\nenabled = false\n").unwrap();
+    let out = photocheck(&[
+        "check",
+        "-f",
+        "json",
+        "--spec",
+        school.to_str().unwrap(),
+        &photo("reference.jpg"),
+    ]);
     assert_eq!(out.status.code(), Some(0));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(doc["photos"].as_array().unwrap().len(), 1);
@@ -88,7 +99,10 @@ fn csv_report_is_written_atomically_with_a_bom_and_one_row_per_photo() {
         .find(|r| r[0].ends_with("wrong_size.jpg"))
         .unwrap();
     assert_eq!(&size_row[1], "fail");
-    assert_eq!(&size_row[2], "format.size");
+    assert_eq!(
+        &size_row[2], "format.size mouth.no_teeth",
+        "failing rule ids, in report order"
+    );
     assert!(size_row[3].contains("413×531"), "{}", &size_row[3]);
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
     assert_eq!(left.len(), 1, "no temporary file is left beside the report");
@@ -102,7 +116,7 @@ fn unreadable_photos_are_reported_and_the_rest_still_checked() {
         "-f",
         "jsonl",
         &photo("truncated.jpg"),
-        &photo("compliant.jpg"),
+        &photo("reference.jpg"),
         "/no/such.jpg",
     ]);
     let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
@@ -114,7 +128,11 @@ fn unreadable_photos_are_reported_and_the_rest_still_checked() {
         .iter()
         .map(|r| r["verdict"].as_str().unwrap())
         .collect();
-    assert_eq!(verdicts, ["error", "pass", "error"]);
+    assert_eq!(verdicts, ["error", "fail", "error"]);
+    assert!(
+        !records[1]["checks"].as_array().unwrap().is_empty(),
+        "the readable photo was checked"
+    );
     assert_eq!(records[0]["error"]["kind"], "truncated");
     assert_eq!(records[2]["error"]["kind"], "io");
     assert_eq!(out.status.code(), Some(1));
@@ -126,7 +144,7 @@ fn school_profile_changes_the_outcome_and_a_bad_one_is_refused_by_key() {
     let school = dir.path().join("school.toml");
     std::fs::write(
         &school,
-        "[rules.\"format.dpi\"]\nmin_dpi = 72\nmax_dpi = 300\n",
+        "[rules.\"format.dpi\"]\nmin_dpi = 72\nmax_dpi = 300\n[rules.\"mouth.no_teeth\"]\nenabled = false\n",
     )
     .unwrap();
     let out = photocheck(&[
@@ -228,8 +246,12 @@ fn annotate_writes_one_overlay_per_checked_photo_inside_the_folder() {
 
 #[test]
 fn timings_name_every_model() {
-    let out = photocheck(&["check", "-q", "--timings", &photo("compliant.jpg")]);
-    assert_eq!(out.status.code(), Some(0));
+    let out = photocheck(&["check", "-q", "--timings", &photo("reference.jpg")]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "the reference portrait shows teeth"
+    );
     let text = String::from_utf8(out.stderr).unwrap();
     for stage in [
         "decode",

@@ -18,6 +18,7 @@
 pub mod analysis;
 pub mod annotate;
 pub mod engine;
+pub mod face_measures;
 pub mod intake;
 pub mod measure;
 mod pipeline;

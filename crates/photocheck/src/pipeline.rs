@@ -3,6 +3,7 @@
 use crate::analysis::{self, Analysis};
 use crate::annotate;
 use crate::engine::Engine;
+use crate::face_measures;
 use crate::intake::{self, Photo};
 use crate::measure;
 use crate::profile::Profile;
@@ -166,6 +167,10 @@ pub fn measurements(photo: &Photo, analysis: Result<Analysis, String>) -> Measur
         ),
         Err(_) => measure::background(working, measure::border_region(w, h), 2),
     };
+    let face_measures = analysis
+        .as_ref()
+        .ok()
+        .and_then(|a| face_measures::measure(working, a));
     Measurements {
         facts: photo.facts.clone(),
         width: photo.width,
@@ -174,6 +179,7 @@ pub fn measurements(photo: &Photo, analysis: Result<Analysis, String>) -> Measur
         exposure,
         background,
         analysis,
+        face: face_measures,
     }
 }
 

@@ -134,6 +134,64 @@ pub struct Rules {
     pub background_uniform: Rule<BackgroundUniform>,
     #[serde(rename = "faces.single")]
     pub faces_single: Rule<NoParams>,
+    #[serde(rename = "pose.frontal")]
+    pub pose_frontal: Rule<PoseFrontal>,
+    #[serde(rename = "pose.roll")]
+    pub pose_roll: Rule<Max>,
+    #[serde(rename = "frame.crown")]
+    pub frame_crown: Rule<Band>,
+    #[serde(rename = "frame.eyes")]
+    pub frame_eyes: Rule<Band>,
+    #[serde(rename = "frame.face_width")]
+    pub frame_face_width: Rule<Band>,
+    #[serde(rename = "frame.centered")]
+    pub frame_centered: Rule<Max>,
+    #[serde(rename = "eyes.open")]
+    pub eyes_open: Rule<Min>,
+    #[serde(rename = "eyebrows.visible")]
+    pub eyebrows_visible: Rule<Min>,
+    #[serde(rename = "mouth.no_teeth")]
+    pub mouth_no_teeth: Rule<Max>,
+    #[serde(rename = "glasses.none")]
+    pub glasses_none: Rule<Max>,
+    #[serde(rename = "lighting.even")]
+    pub lighting_even: Rule<LightingEven>,
+    #[serde(rename = "makeup.light")]
+    pub makeup_light: Rule<Max>,
+}
+
+/// A window a measured value must lie in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Band {
+    pub min: f64,
+    pub max: f64,
+}
+
+/// A bound a measured value must not exceed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Max {
+    pub max: f64,
+}
+
+/// A bound a measured value must reach.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Min {
+    pub min: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct PoseFrontal {
+    pub max_yaw: f64,
+    pub max_pitch: f64,
+    pub max_gaze: f64,
+    /// Raw pitch of a level head, subtracted before `max_pitch` applies.
+    pub pitch_offset: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LightingEven {
+    pub min_cheek_balance: f64,
+    pub max_hot_spots: f64,
 }
 
 /// A rule without parameters of its own.

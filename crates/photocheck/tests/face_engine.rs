@@ -83,7 +83,7 @@ fn mirroring_flips_roll_and_a_frontal_face_stays_frontal() {
 #[test]
 fn landmarks_land_where_the_generator_put_the_face() {
     // testdata-gen placed the portrait so that the irises' midpoint is at (240, 249.6).
-    let photo = image::open(testdata("photos/compliant.jpg"))
+    let photo = image::open(testdata("photos/reference.jpg"))
         .unwrap()
         .into_rgb8();
     let analysis = run(&photo);
@@ -142,4 +142,132 @@ fn loading_never_downloads_and_names_the_missing_files() {
         "the error says how to get them: {err}"
     );
     assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
+}
+
+/// The full checker's result for one rule on an in-memory image.
+fn rule_on(image: &RgbImage, id: &str) -> photocheck::CheckResult {
+    use std::sync::OnceLock;
+    static CHECKER: OnceLock<photocheck::Checker> = OnceLock::new();
+    let checker = CHECKER.get_or_init(|| {
+        let dir = default_model_dir();
+        fetch_models(&dir).expect("fetch the models");
+        photocheck::Checker::with_engine(
+            photocheck::Profile::default(),
+            Engine::load(&dir, 1).unwrap(),
+        )
+    });
+    let mut png = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut png), image::ImageFormat::Png)
+        .unwrap();
+    let report = checker.check_bytes("generated.png", &png);
+    report.checks.into_iter().find(|c| c.id == id).unwrap()
+}
+
+fn reference() -> RgbImage {
+    image::open(testdata("photos/reference.jpg"))
+        .unwrap()
+        .into_rgb8()
+}
+
+/// The reference moved by (dx, dy) pixels on its own blue backdrop.
+fn shifted(dx: i64, dy: i64) -> RgbImage {
+    let src = reference();
+    let blue = *src.get_pixel(5, 5);
+    let mut out = RgbImage::from_pixel(src.width(), src.height(), blue);
+    image::imageops::overlay(&mut out, &src, dx, dy);
+    out
+}
+
+#[test]
+fn roll_rule_follows_a_known_rotation() {
+    use photocheck::Status;
+    let rotate = |deg: f32| {
+        let src = reference();
+        let blue = *src.get_pixel(5, 5);
+        rotate_about_center(
+            &src,
+            deg.to_radians(),
+            Interpolation::Bilinear,
+            Border::Constant(blue),
+        )
+    };
+    assert_eq!(rule_on(&rotate(3.0), "pose.roll").status, Status::Pass);
+    let tilted = rule_on(&rotate(-12.0), "pose.roll");
+    assert_eq!(tilted.status, Status::Fail);
+    assert!(tilted.message.en.contains("left"), "{}", tilted.message.en);
+}
+
+#[test]
+fn frame_rules_follow_a_known_shift() {
+    use photocheck::Status;
+    let reference_crown = rule_on(&reference(), "frame.crown");
+    assert_eq!(reference_crown.status, Status::Pass);
+    let crown = reference_crown.value.as_f64().unwrap();
+    // 40 px up: the crown moves 40 px towards the edge and leaves the 50–110 band.
+    let up = rule_on(&shifted(0, -40), "frame.crown");
+    assert_eq!(up.status, Status::Fail);
+    assert!(
+        (up.value.as_f64().unwrap() - (crown - 40.0)).abs() <= 3.0,
+        "{:?}",
+        up.value
+    );
+    assert!(up.message.zh.contains("需 50–110 px"), "{}", up.message.zh);
+    // 70 px up: the eye line leaves its 200–300 band too; the head is then cut at the top.
+    assert_eq!(rule_on(&shifted(0, -70), "frame.eyes").status, Status::Fail);
+    assert_eq!(
+        rule_on(&shifted(0, -70), "frame.crown").status,
+        Status::Fail
+    );
+    // 80 px right: off centre by about 80 px.
+    let right = rule_on(&shifted(80, 0), "frame.centered");
+    assert_eq!(right.status, Status::Fail);
+    assert!(
+        (right.value.as_f64().unwrap() - 80.0).abs() <= 4.0,
+        "{:?}",
+        right.value
+    );
+}
+
+#[test]
+fn face_width_rule_follows_a_known_zoom() {
+    use photocheck::Status;
+    let src = reference();
+    let width = rule_on(&src, "frame.face_width").value.as_f64().unwrap();
+    // Shrink to 70 % on the same canvas: the face narrows to 70 % and leaves the band.
+    let small = image::imageops::resize(&src, 336, 448, image::imageops::FilterType::Triangle);
+    let mut canvas = RgbImage::from_pixel(480, 640, *src.get_pixel(5, 5));
+    image::imageops::overlay(&mut canvas, &small, 72, 96);
+    let zoomed = rule_on(&canvas, "frame.face_width");
+    assert_eq!(zoomed.status, Status::Fail);
+    assert!(
+        (zoomed.value.as_f64().unwrap() - 0.7 * width).abs() <= 6.0,
+        "{:?} from {width}",
+        zoomed.value
+    );
+}
+
+#[test]
+fn every_face_rule_skips_with_the_reason_when_no_face_is_found() {
+    let backdrop = RgbImage::from_pixel(480, 640, image::Rgb([67, 142, 219]));
+    for id in [
+        "pose.frontal",
+        "pose.roll",
+        "frame.crown",
+        "frame.eyes",
+        "frame.face_width",
+        "frame.centered",
+        "eyes.open",
+        "eyebrows.visible",
+        "mouth.no_teeth",
+        "glasses.none",
+        "lighting.even",
+        "makeup.light",
+        "quality.sharp",
+        "exposure.ok",
+    ] {
+        let r = rule_on(&backdrop, id);
+        assert_eq!(r.status, photocheck::Status::Skip, "{id}");
+        assert!(r.message.en.contains("no face"), "{id}: {}", r.message.en);
+    }
 }

@@ -2,6 +2,7 @@
 //! to a [`CheckResult`].
 
 use crate::analysis::Analysis;
+use crate::face_measures::FaceMeasures;
 use crate::intake::FileFacts;
 use crate::measure::{Background, Exposure};
 use crate::profile::{Profile, Rule, Severity};
@@ -10,6 +11,8 @@ use crate::report::{CheckResult, Message, Status};
 mod background_blue;
 mod background_uniform;
 mod exposure_ok;
+mod eyebrows_visible;
+mod eyes_open;
 mod faces_single;
 mod format_bytes;
 mod format_color;
@@ -17,6 +20,16 @@ mod format_dpi;
 mod format_jpeg;
 mod format_quality;
 mod format_size;
+mod frame_centered;
+mod frame_crown;
+mod frame_eyes;
+mod frame_face_width;
+mod glasses_none;
+mod lighting_even;
+mod makeup_light;
+mod mouth_no_teeth;
+mod pose_frontal;
+mod pose_roll;
 mod quality_sharp;
 
 /// Everything the rules judge a photo by.
@@ -34,12 +47,14 @@ pub struct Measurements {
     pub background: Option<Background>,
     /// What the models found, or why they did not run.
     pub analysis: Result<Analysis, String>,
+    /// Measurements of the main face; `None` without one.
+    pub face: Option<FaceMeasures>,
 }
 
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
-fn table(profile: &Profile) -> [(&'static str, bool, Check); 11] {
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 23] {
     let r = &profile.rules;
     [
         (format_jpeg::ID, r.format_jpeg.enabled, format_jpeg::check),
@@ -81,6 +96,50 @@ fn table(profile: &Profile) -> [(&'static str, bool, Check); 11] {
             r.faces_single.enabled,
             faces_single::check,
         ),
+        (
+            pose_frontal::ID,
+            r.pose_frontal.enabled,
+            pose_frontal::check,
+        ),
+        (pose_roll::ID, r.pose_roll.enabled, pose_roll::check),
+        (frame_crown::ID, r.frame_crown.enabled, frame_crown::check),
+        (frame_eyes::ID, r.frame_eyes.enabled, frame_eyes::check),
+        (
+            frame_face_width::ID,
+            r.frame_face_width.enabled,
+            frame_face_width::check,
+        ),
+        (
+            frame_centered::ID,
+            r.frame_centered.enabled,
+            frame_centered::check,
+        ),
+        (eyes_open::ID, r.eyes_open.enabled, eyes_open::check),
+        (
+            eyebrows_visible::ID,
+            r.eyebrows_visible.enabled,
+            eyebrows_visible::check,
+        ),
+        (
+            mouth_no_teeth::ID,
+            r.mouth_no_teeth.enabled,
+            mouth_no_teeth::check,
+        ),
+        (
+            glasses_none::ID,
+            r.glasses_none.enabled,
+            glasses_none::check,
+        ),
+        (
+            lighting_even::ID,
+            r.lighting_even.enabled,
+            lighting_even::check,
+        ),
+        (
+            makeup_light::ID,
+            r.makeup_light.enabled,
+            makeup_light::check,
+        ),
     ]
 }
 
@@ -116,6 +175,18 @@ pub fn title(id: &str) -> Message {
         "background.blue" => ("背景须为蓝色", "blue background"),
         "background.uniform" => ("背景须均匀", "even background"),
         "faces.single" => ("须有且只有一张人脸", "exactly one face"),
+        "pose.frontal" => ("须正面、正视镜头", "face frontal, eyes on the camera"),
+        "pose.roll" => ("头部歪斜", "head tilt"),
+        "frame.crown" => ("头顶位置", "crown position"),
+        "frame.eyes" => ("眼睛高度", "eye height"),
+        "frame.face_width" => ("脸部宽度", "face width"),
+        "frame.centered" => ("人像居中", "centred"),
+        "eyes.open" => ("须睁眼", "eyes open"),
+        "eyebrows.visible" => ("须露出眉毛", "eyebrows visible"),
+        "mouth.no_teeth" => ("不能露出牙齿", "no teeth showing"),
+        "glasses.none" => ("不能戴眼镜", "no glasses"),
+        "lighting.even" => ("面部光线均匀", "even lighting"),
+        "makeup.light" => ("不宜浓妆", "light makeup"),
         other => (other, other),
     };
     Message::new(zh, en)
@@ -166,6 +237,53 @@ fn no_face_reason(m: &Measurements) -> Message {
     }
 }
 
+/// The main face's measurements, or the skipped result saying why there are none.
+fn face_or_skip<'a>(
+    m: &'a Measurements,
+    id: &str,
+    limit: &str,
+) -> Result<&'a FaceMeasures, Box<CheckResult>> {
+    m.face
+        .as_ref()
+        .ok_or_else(|| Box::new(skipped(id, limit.to_string(), no_face_reason(m))))
+}
+
+/// A position or size on the 480×640 scale held to a band: the message names what was
+/// measured, its value, the band, and which way to move.
+fn band_check<P>(
+    id: &str,
+    rule: &Rule<P>,
+    band: &crate::profile::Band,
+    value: f64,
+    what: (&str, &str),
+    too_small: (&str, &str),
+    too_large: (&str, &str),
+) -> CheckResult {
+    let (min, max) = (band.min, band.max);
+    let v = value.round();
+    let limit = format!("{min}–{max} px");
+    let message = if value < min {
+        Message::new(
+            format!("{} {v} px，需 {min}–{max} px：{}", what.0, too_small.0),
+            format!(
+                "{} is {v} px, needs {min}–{max} px: {}",
+                what.1, too_small.1
+            ),
+        )
+    } else if value > max {
+        Message::new(
+            format!("{} {v} px，需 {min}–{max} px：{}", what.0, too_large.0),
+            format!(
+                "{} is {v} px, needs {min}–{max} px: {}",
+                what.1, too_large.1
+            ),
+        )
+    } else {
+        Message::new(format!("{} {v} px", what.0), format!("{} {v} px", what.1))
+    };
+    judged(id, rule, (min..=max).contains(&value), v, limit, message)
+}
+
 /// Rounds to one decimal for reporting.
 fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
@@ -209,6 +327,23 @@ pub(crate) mod test_support {
                 samples: 1000,
             }),
             analysis: Ok(test_analysis()),
+            face: Some(FaceMeasures {
+                yaw: 2.0,
+                pitch: 12.0,
+                roll: 1.0,
+                gaze: 0.05,
+                crown_y: Some(80.0),
+                eyes_y: 250.0,
+                face_width: 230.0,
+                center_offset: 3.0,
+                eye_openness: 0.8,
+                teeth: 0.0,
+                brow_clearance: 0.95,
+                bridge_edges: 1.0,
+                cheek_balance: 0.95,
+                hot_spots: 0.0,
+                lip_saturation: 1.5,
+            }),
         }
     }
 
@@ -266,7 +401,7 @@ pub(crate) mod test_support {
     #[test]
     fn compliant_measurements_pass_every_rule() {
         let results = run_all(&compliant(), &Profile::default());
-        assert_eq!(results.len(), 11);
+        assert_eq!(results.len(), 23);
         for r in results {
             assert_eq!(r.status, Status::Pass, "{} : {:?}", r.id, r.message);
         }
@@ -278,7 +413,7 @@ pub(crate) mod test_support {
             Profile::from_overrides_str("[rules.\"format.dpi\"]\nenabled = false\n", "t").unwrap();
         let results = run_all(&compliant(), &p);
         assert!(results.iter().all(|r| r.id != "format.dpi"));
-        assert_eq!(results.len(), 10);
+        assert_eq!(results.len(), 22);
         assert!(!enabled_ids(&p).contains(&"format.dpi"));
     }
 }
