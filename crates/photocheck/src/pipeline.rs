@@ -6,6 +6,7 @@ use crate::engine::Engine;
 use crate::face_measures;
 use crate::intake::{self, Photo};
 use crate::measure;
+use crate::person_measures;
 use crate::profile::Profile;
 use crate::report::{FileSummary, PhotoError, PhotoReport};
 use crate::rules::{self, Measurements};
@@ -120,7 +121,7 @@ impl Checker {
         };
         let m = self
             .timings
-            .time("measure", || measurements(photo, analysis));
+            .time("measure", || measurements(photo, analysis, &self.profile));
         let checks = self
             .timings
             .time("rules", || rules::run_all(&m, &self.profile));
@@ -146,7 +147,11 @@ const BACKGROUND_MASK_MAX: u8 = 26;
 /// The measurements the rules judge a photo by. Sharpness and exposure are taken on the
 /// main face's box (none without a face). Without the models' analysis the background is
 /// taken from the border of the frame.
-pub fn measurements(photo: &Photo, analysis: Result<Analysis, String>) -> Measurements {
+pub fn measurements(
+    photo: &Photo,
+    analysis: Result<Analysis, String>,
+    profile: &Profile,
+) -> Measurements {
     let working = &photo.working;
     let (w, h) = working.dimensions();
     let face = analysis
@@ -171,6 +176,16 @@ pub fn measurements(photo: &Photo, analysis: Result<Analysis, String>) -> Measur
         .as_ref()
         .ok()
         .and_then(|a| face_measures::measure(working, a));
+    let person = analysis.as_ref().ok().and_then(|a| {
+        let spec = &profile.rules.background_blue.params;
+        let blue = person_measures::BlueSpec {
+            blues: clothing_blues(profile, background.as_ref()),
+            near: profile.rules.clothing_not_blue.params.max_delta_e,
+            hue: (spec.hue_min, spec.hue_max),
+            min_chroma: spec.min_chroma,
+        };
+        person_measures::measure(working, a, &blue)
+    });
     Measurements {
         facts: photo.facts.clone(),
         width: photo.width,
@@ -180,7 +195,31 @@ pub fn measurements(photo: &Photo, analysis: Result<Analysis, String>) -> Measur
         background,
         analysis,
         face: face_measures,
+        person,
     }
+}
+
+/// The blues clothing must stay away from: the profile's references, and the photo's own
+/// background when that is blue.
+fn clothing_blues(
+    profile: &Profile,
+    background: Option<&measure::Background>,
+) -> Vec<palette::Lab> {
+    let spec = &profile.rules.background_blue.params;
+    let mut blues: Vec<palette::Lab> = spec
+        .references
+        .iter()
+        .map(|r| measure::lab_of(*r))
+        .collect();
+    if let Some(bg) = background {
+        let hue = measure::hue_degrees(bg.median);
+        if (spec.hue_min..=spec.hue_max).contains(&hue)
+            && measure::chroma(bg.median) >= spec.min_chroma
+        {
+            blues.push(bg.median);
+        }
+    }
+    blues
 }
 
 /// Runs `check`, turning a panic into that photo's `error` record.

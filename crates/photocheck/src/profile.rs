@@ -158,6 +158,16 @@ pub struct Rules {
     pub lighting_even: Rule<LightingEven>,
     #[serde(rename = "makeup.light")]
     pub makeup_light: Rule<Max>,
+    #[serde(rename = "clothing.not_blue")]
+    pub clothing_not_blue: Rule<ClothingNotBlue>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ClothingNotBlue {
+    /// CIEDE2000 distance within which a clothing pixel counts as the background's blue.
+    pub max_delta_e: f64,
+    /// Largest share of the clothing that may be that blue.
+    pub max_share: f64,
 }
 
 /// A window a measured value must lie in.

@@ -155,6 +155,11 @@ fn main() {
                 fails.push(TEETH);
             }
         }
+        if name == "two_faces.jpg" {
+            // Two half-size cut-outs: the soft blue fringe around both is a large share of
+            // what lies below the chin, so the clothing's outcome is not set by construction.
+            ignore.push("clothing.not_blue");
+        }
         expected.push(json!({
             "file": name, "verdict": verdict, "fails": fails, "ignore": ignore, "error": error, "why": why
         }));

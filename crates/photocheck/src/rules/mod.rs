@@ -5,11 +5,13 @@ use crate::analysis::Analysis;
 use crate::face_measures::FaceMeasures;
 use crate::intake::FileFacts;
 use crate::measure::{Background, Exposure};
+use crate::person_measures::PersonMeasures;
 use crate::profile::{Profile, Rule, Severity};
 use crate::report::{CheckResult, Message, Status};
 
 mod background_blue;
 mod background_uniform;
+mod clothing_not_blue;
 mod exposure_ok;
 mod eyebrows_visible;
 mod eyes_open;
@@ -49,12 +51,14 @@ pub struct Measurements {
     pub analysis: Result<Analysis, String>,
     /// Measurements of the main face; `None` without one.
     pub face: Option<FaceMeasures>,
+    /// Measurements of the person around the main face; `None` without one.
+    pub person: Option<PersonMeasures>,
 }
 
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
-fn table(profile: &Profile) -> [(&'static str, bool, Check); 23] {
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 24] {
     let r = &profile.rules;
     [
         (format_jpeg::ID, r.format_jpeg.enabled, format_jpeg::check),
@@ -140,6 +144,11 @@ fn table(profile: &Profile) -> [(&'static str, bool, Check); 23] {
             r.makeup_light.enabled,
             makeup_light::check,
         ),
+        (
+            clothing_not_blue::ID,
+            r.clothing_not_blue.enabled,
+            clothing_not_blue::check,
+        ),
     ]
 }
 
@@ -187,6 +196,7 @@ pub fn title(id: &str) -> Message {
         "glasses.none" => ("不能戴眼镜", "no glasses"),
         "lighting.even" => ("面部光线均匀", "even lighting"),
         "makeup.light" => ("不宜浓妆", "light makeup"),
+        "clothing.not_blue" => ("避免蓝色服装", "no blue clothing"),
         other => (other, other),
     };
     Message::new(zh, en)
@@ -244,6 +254,17 @@ fn face_or_skip<'a>(
     limit: &str,
 ) -> Result<&'a FaceMeasures, Box<CheckResult>> {
     m.face
+        .as_ref()
+        .ok_or_else(|| Box::new(skipped(id, limit.to_string(), no_face_reason(m))))
+}
+
+/// The person measurements, or the skipped result saying why there are none.
+fn person_or_skip<'a>(
+    m: &'a Measurements,
+    id: &str,
+    limit: &str,
+) -> Result<&'a PersonMeasures, Box<CheckResult>> {
+    m.person
         .as_ref()
         .ok_or_else(|| Box::new(skipped(id, limit.to_string(), no_face_reason(m))))
 }
@@ -344,6 +365,9 @@ pub(crate) mod test_support {
                 hot_spots: 0.0,
                 lip_saturation: 1.5,
             }),
+            person: Some(PersonMeasures {
+                clothing_blue: Some(0.02),
+            }),
         }
     }
 
@@ -401,7 +425,7 @@ pub(crate) mod test_support {
     #[test]
     fn compliant_measurements_pass_every_rule() {
         let results = run_all(&compliant(), &Profile::default());
-        assert_eq!(results.len(), 23);
+        assert_eq!(results.len(), 24);
         for r in results {
             assert_eq!(r.status, Status::Pass, "{} : {:?}", r.id, r.message);
         }
@@ -413,7 +437,7 @@ pub(crate) mod test_support {
             Profile::from_overrides_str("[rules.\"format.dpi\"]\nenabled = false\n", "t").unwrap();
         let results = run_all(&compliant(), &p);
         assert!(results.iter().all(|r| r.id != "format.dpi"));
-        assert_eq!(results.len(), 22);
+        assert_eq!(results.len(), 23);
         assert!(!enabled_ids(&p).contains(&"format.dpi"));
     }
 }

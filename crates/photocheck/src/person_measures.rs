@@ -1,0 +1,81 @@
+//! Measurements of the person around the face that the person rules judge: for now, the
+//! clothing's colour. Regions come from the person mask and the face mesh; no model for
+//! clothing ships in any registry.
+
+use crate::analysis::{Analysis, FaceDetail};
+use crate::measure::{chroma, delta_e, hue_degrees, lab_of};
+use image::RgbImage;
+use palette::Lab;
+
+/// What the person rules judge.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PersonMeasures {
+    /// Share of the clothing's pixels close in colour to the given blues (the references
+    /// and the photo's own blue background); `None` when no clothing shows.
+    pub clothing_blue: Option<f64>,
+}
+
+/// Person-mask values from which a pixel is surely the person (not the fringe at its edge).
+const SURELY_PERSON: u8 = 200;
+
+/// Mesh points: cheeks at the face's outline, chin.
+const RIGHT_CHEEK: usize = 234;
+const LEFT_CHEEK: usize = 454;
+const CHIN: usize = 152;
+
+/// What counts as blue clothing: blue by the background rule's own definition (hue band,
+/// least chroma) and within `near` (CIEDE2000) of one of `blues`.
+#[derive(Debug, Clone)]
+pub struct BlueSpec {
+    pub blues: Vec<Lab>,
+    pub near: f64,
+    pub hue: (f64, f64),
+    pub min_chroma: f64,
+}
+
+impl BlueSpec {
+    fn is_blue(&self, lab: Lab) -> bool {
+        let hue = hue_degrees(lab);
+        hue >= self.hue.0
+            && hue <= self.hue.1
+            && chroma(lab) >= self.min_chroma
+            && self.blues.iter().any(|b| delta_e(lab, *b) <= self.near)
+    }
+}
+
+/// Measures the person of `analysis` on the working copy.
+pub fn measure(working: &RgbImage, analysis: &Analysis, blue: &BlueSpec) -> Option<PersonMeasures> {
+    let face = analysis.main.as_ref()?;
+    Some(PersonMeasures {
+        clothing_blue: clothing_blue(working, analysis, face, blue),
+    })
+}
+
+fn face_width(face: &FaceDetail) -> f32 {
+    (face.point(LEFT_CHEEK)[0] - face.point(RIGHT_CHEEK)[0]).abs()
+}
+
+/// Clothing: person pixels from a third of a face below the chin to the bottom.
+fn clothing_blue(
+    image: &RgbImage,
+    analysis: &Analysis,
+    face: &FaceDetail,
+    blue_spec: &BlueSpec,
+) -> Option<f64> {
+    let top = (face.point(CHIN)[1] + face_width(face) / 3.0).max(0.0) as u32;
+    let (mut total, mut blue) = (0usize, 0usize);
+    for y in (top..image.height()).step_by(2) {
+        for x in (0..image.width()).step_by(2) {
+            if analysis.person_mask.get_pixel(x, y)[0] < SURELY_PERSON {
+                continue;
+            }
+            total += 1;
+            if blue_spec.is_blue(lab_of(image.get_pixel(x, y).0)) {
+                blue += 1;
+            }
+        }
+    }
+    // Fewer than ~1 % of the frame's pixels: no clothing to speak of.
+    (total * 4 * 100 >= (image.width() * image.height()) as usize)
+        .then(|| blue as f64 / total as f64)
+}
