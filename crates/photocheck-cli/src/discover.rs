@@ -16,8 +16,9 @@ pub struct Inputs {
 }
 
 /// Expands the command line's paths: a file is always checked; a folder is walked
-/// recursively (links not followed) and yields every file that is an image by content or
-/// has a photo's file name ending.
+/// recursively and yields every file that is an image by content or has a photo's file
+/// name ending. Links are listed like files (a broken one gets an error record) but never
+/// followed into folders, so link loops cannot trap the walk.
 pub fn discover(paths: &[PathBuf]) -> Inputs {
     let mut inputs = Inputs::default();
     for path in paths {
@@ -28,7 +29,7 @@ pub fn discover(paths: &[PathBuf]) -> Inputs {
         let mut found = Vec::new();
         for entry in walkdir::WalkDir::new(path).sort_by_file_name() {
             match entry {
-                Ok(e) if e.file_type().is_file() && looks_like_photo(e.path()) => {
+                Ok(e) if !e.file_type().is_dir() && looks_like_photo(e.path()) => {
                     found.push(e.into_path())
                 }
                 Ok(_) => {}

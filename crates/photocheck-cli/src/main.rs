@@ -3,15 +3,18 @@
 mod discover;
 mod eval;
 mod output;
+mod resume;
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use output::{ReportFormat, ReportWriter};
 use photocheck::engine::{default_model_dir, fetch_models, missing_files};
 use photocheck::rules::{enabled_ids, title};
-use photocheck::{Checker, Engine, Profile, Summary, Verdict};
+use photocheck::{Checker, Engine, PhotoReport, Profile, Summary, Verdict};
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::Instant;
 
 #[derive(Parser)]
@@ -79,6 +82,10 @@ struct CheckArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Continue an interrupted run: keep the photos already in this JSON Lines report,
+    /// check the rest, and write the whole report there (or to --output).
+    #[arg(long, value_name = "REPORT")]
+    resume: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
     /// Write each photo with its face box, landmarks and mask outline drawn into DIR.
@@ -179,6 +186,9 @@ fn evaluate(args: EvalArgs) -> Result<ExitCode, String> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Exit status when a run was interrupted (as shells report a SIGINT).
+const INTERRUPTED: u8 = 130;
+
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let inputs = discover::discover(&args.paths);
     for (path, problem) in &inputs.problems {
@@ -187,13 +197,31 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if inputs.files.is_empty() {
         return Err("no photos found in the given paths".to_string());
     }
-    let (checker, pool) = build_checker(&args.engine)?;
-
+    let output = args.output.clone().or_else(|| args.resume.clone());
     let format = args.format.unwrap_or_else(|| {
-        args.output
+        output
             .as_deref()
             .map_or(ReportFormat::Json, ReportFormat::from_file_name)
     });
+    let mut done = match &args.resume {
+        Some(report) if format == ReportFormat::Jsonl => resume::finished(report)?,
+        Some(_) => return Err("--resume needs a JSON Lines report (--format jsonl)".to_string()),
+        None => Default::default(),
+    };
+    let names: Vec<String> = inputs
+        .files
+        .iter()
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    let remaining: Vec<PathBuf> = inputs
+        .files
+        .iter()
+        .zip(&names)
+        .filter(|(_, name)| !done.contains_key(*name))
+        .map(|(path, _)| path.clone())
+        .collect();
+    let (checker, pool) = build_checker(&args.engine)?;
+
     let header = serde_json::json!({
         "tool": "photocheck",
         "version": env!("CARGO_PKG_VERSION"),
@@ -201,7 +229,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     });
     let mut writer = ReportWriter::create(
         format,
-        args.output.as_deref(),
+        output.as_deref(),
         enabled_ids(checker.profile()),
         &header,
     )
@@ -210,15 +238,16 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let progress = if args.quiet {
         ProgressBar::hidden()
     } else {
-        ProgressBar::with_draw_target(
-            Some(inputs.files.len() as u64),
-            ProgressDrawTarget::stderr(),
-        )
+        ProgressBar::with_draw_target(Some(remaining.len() as u64), ProgressDrawTarget::stderr())
     };
     progress.set_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} 张 photos  {per_sec}  剩余 {eta}")
             .expect("valid progress template"),
     );
+    let stop = Arc::new(AtomicBool::new(false));
+    let on_signal = Arc::clone(&stop);
+    ctrlc::set_handler(move || on_signal.store(true, Ordering::Relaxed))
+        .map_err(|e| format!("cannot watch for Ctrl-C: {e}"))?;
 
     let started = Instant::now();
     let checker = match &args.annotate {
@@ -231,15 +260,34 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
     let mut summary = Summary::default();
     let mut write_error = None;
-    pool.install(|| {
-        checker.check_files(&inputs.files, |report| {
-            summary.add(&report);
-            if write_error.is_none() {
-                write_error = writer.record(&report).err();
+    let mut emit = |report: &PhotoReport| {
+        summary.add(report);
+        if write_error.is_none() {
+            write_error = writer.record(report).err();
+        }
+    };
+    // Reports come in input order; finished records of a resumed run are put back in
+    // their places between them.
+    let mut order = names.iter();
+    let checked = pool.install(|| {
+        checker.check_files_until(&remaining, &stop, |report| {
+            for name in order.by_ref() {
+                if *name == report.file {
+                    break;
+                }
+                if let Some(old) = done.remove(name) {
+                    emit(&old);
+                }
             }
+            emit(&report);
             progress.inc(1);
         })
     });
+    for name in order {
+        if let Some(old) = done.remove(name) {
+            emit(&old);
+        }
+    }
     progress.finish_and_clear();
     if let Some(e) = write_error {
         return Err(format!("cannot write the report: {e}"));
@@ -250,8 +298,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if !args.quiet {
         print_summary(
             &summary,
+            checked,
             started.elapsed().as_secs_f64(),
-            args.output.as_deref(),
+            output.as_deref(),
         );
     }
     if args.timings {
@@ -260,6 +309,20 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             eprintln!("  {stage:<26}{ms:>9.2} ms  ({count} runs)");
         }
     }
+    if checked < remaining.len() {
+        let resume = match &output {
+            Some(path) if format == ReportFormat::Jsonl => format!(
+                "; continue with: photocheck check --resume {} …",
+                path.display()
+            ),
+            _ => String::new(),
+        };
+        eprintln!(
+            "photocheck: 已中断 / interrupted after {checked} of {} photos{resume}",
+            remaining.len()
+        );
+        return Ok(ExitCode::from(INTERRUPTED));
+    }
     Ok(if summary.count(Verdict::Pass) == summary.photos {
         ExitCode::SUCCESS
     } else {
@@ -267,12 +330,22 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     })
 }
 
-fn print_summary(summary: &Summary, seconds: f64, output: Option<&std::path::Path>) {
-    let rate = summary.photos as f64 / seconds.max(1e-9);
+fn print_summary(
+    summary: &Summary,
+    checked: usize,
+    seconds: f64,
+    output: Option<&std::path::Path>,
+) {
+    let rate = checked as f64 / seconds.max(1e-9);
     eprintln!(
-        "\n检查了 {} 张照片 / checked {} photos in {seconds:.1} s ({rate:.1} photos/s)",
-        summary.photos, summary.photos
+        "\n检查了 {checked} 张照片 / checked {checked} photos in {seconds:.1} s ({rate:.1} photos/s)"
     );
+    if checked != summary.photos {
+        eprintln!(
+            "报告共 {0} 张 / the report holds {0} photos",
+            summary.photos
+        );
+    }
     let names = [
         ("合格", "pass"),
         ("不合格", "fail"),

@@ -133,9 +133,16 @@ impl Engine {
         let library = dir.join(RUNTIME_LIBRARY);
         let environment = RUNTIME
             .get_or_init(|| {
+                // onnxruntime 1.32 ships Microsoft's 1DS telemetry: it writes a device id and
+                // an event database under ~/.cache/Microsoft unless this is set before it
+                // loads. Nothing about a run may leave the report.
+                std::env::set_var("ORT_DISABLE_TELEMETRY", "1");
                 ort::init_from(&library)
                     .map_err(|e| e.to_string())?
                     .with_name("photocheck")
+                    // Photos carry national id numbers: nothing about a run leaves the
+                    // machine or is recorded outside the report.
+                    .with_telemetry(false)
                     .build()
                     .map_err(|e| e.to_string())
             })

@@ -444,7 +444,13 @@ fn exif_dpi_of(tiff: &[u8]) -> Option<(f64, f64)> {
 // ---------------------------------------------------------------------------------------
 // PNG
 
+/// The IEND chunk that closes every PNG: its type and its (constant) CRC.
+const PNG_END: [u8; 8] = [b'I', b'E', b'N', b'D', 0xAE, 0x42, 0x60, 0x82];
+
 fn png_facts(bytes: &[u8]) -> Result<FileFacts, PhotoError> {
+    if !bytes.windows(PNG_END.len()).any(|w| w == PNG_END) {
+        return Err(truncated());
+    }
     let decoder = png::Decoder::new(Cursor::new(bytes));
     let reader = decoder.read_info().map_err(|e| match e {
         png::DecodingError::IoError(_) => truncated(),
@@ -523,6 +529,17 @@ mod tests {
             let err = read_facts(&bytes[..cut]).unwrap_err();
             assert_eq!(err.kind, "truncated", "cut at {cut}: {}", err.message);
         }
+    }
+
+    #[test]
+    fn cut_png_is_truncated() {
+        let img = RgbImage::from_pixel(8, 8, image::Rgb([1, 2, 3]));
+        let mut png = Vec::new();
+        img.write_to(&mut Cursor::new(&mut png), image::ImageFormat::Png)
+            .unwrap();
+        assert!(read_facts(&png).is_ok());
+        let err = read_facts(&png[..png.len() - 4]).unwrap_err();
+        assert_eq!(err.kind, "truncated");
     }
 
     #[test]

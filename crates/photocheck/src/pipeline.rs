@@ -15,6 +15,7 @@ use rayon::prelude::*;
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Checks photos against one specification profile. Shared by all worker threads.
 #[derive(Debug)]
@@ -85,12 +86,29 @@ impl Checker {
 
     /// Checks many files on the current rayon pool. Reports are handed to `on_report` in
     /// input order as they are ready; at most a few photos per thread are held at once.
-    pub fn check_files(&self, paths: &[PathBuf], mut on_report: impl FnMut(PhotoReport)) {
-        let window = rayon::current_num_threads() * 4;
-        for chunk in paths.chunks(window.max(1)) {
+    pub fn check_files(&self, paths: &[PathBuf], on_report: impl FnMut(PhotoReport)) {
+        self.check_files_until(paths, &AtomicBool::new(false), on_report);
+    }
+
+    /// Like [`Checker::check_files`], stopping early once `stop` is set (photos already
+    /// being checked are finished and reported). Returns how many photos were reported.
+    pub fn check_files_until(
+        &self,
+        paths: &[PathBuf],
+        stop: &AtomicBool,
+        mut on_report: impl FnMut(PhotoReport),
+    ) -> usize {
+        let window = (rayon::current_num_threads() * 4).max(1);
+        let mut done = 0;
+        for chunk in paths.chunks(window) {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
             let reports: Vec<PhotoReport> = chunk.par_iter().map(|p| self.check_file(p)).collect();
+            done += reports.len();
             reports.into_iter().for_each(&mut on_report);
         }
+        done
     }
 
     /// The models' findings on a decoded photo, or why there are none.
@@ -261,4 +279,33 @@ fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, PhotoError> {
         .read_to_end(&mut bytes)
         .map_err(io_error)?;
     Ok(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_that_photos_error_record() {
+        let report = isolate("odd.jpg", || panic!("unexpected marker"));
+        assert_eq!(report.verdict, crate::Verdict::Error);
+        let error = report.error.unwrap();
+        assert_eq!(error.kind, "panic");
+        assert!(
+            error.message.contains("unexpected marker"),
+            "{}",
+            error.message
+        );
+    }
+
+    #[test]
+    fn a_set_stop_flag_checks_nothing_more() {
+        let checker = Checker::new(Profile::default());
+        let paths = vec![PathBuf::from("/no/such.jpg"); 50];
+        let mut seen = 0;
+        let done = checker.check_files_until(&paths, &AtomicBool::new(true), |_| seen += 1);
+        assert_eq!((done, seen), (0, 0));
+        let done = checker.check_files_until(&paths, &AtomicBool::new(false), |_| seen += 1);
+        assert_eq!((done, seen), (50, 50));
+    }
 }

@@ -130,6 +130,62 @@ fn declare_size(mut jpeg: Vec<u8>, width: u16, height: u16) -> Vec<u8> {
     jpeg
 }
 
+/// A PNG chunk with its length and CRC.
+fn png_chunk(kind: &[u8; 4], data: &[u8]) -> Vec<u8> {
+    let mut out = (data.len() as u32).to_be_bytes().to_vec();
+    out.extend_from_slice(kind);
+    out.extend_from_slice(data);
+    let mut crc = crc32fast::Hasher::new();
+    crc.update(kind);
+    crc.update(data);
+    out.extend_from_slice(&crc.finalize().to_be_bytes());
+    out
+}
+
+/// A PNG whose header declares `side`×`side` RGB pixels, with a few bytes of data.
+fn png_bomb(side: u32) -> Vec<u8> {
+    let mut ihdr = side.to_be_bytes().to_vec();
+    ihdr.extend_from_slice(&side.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 2, 0, 0, 0]);
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    out.extend(png_chunk(b"IHDR", &ihdr));
+    out.extend(png_chunk(
+        b"IDAT",
+        &[0x78, 0x9c, 0x03, 0x00, 0x00, 0x00, 0x00, 0x01],
+    ));
+    out.extend(png_chunk(b"IEND", &[]));
+    out
+}
+
+/// A PNG of `frames` (RGB8, all one size), animated when there are several.
+fn png_frames(frames: &[&RgbImage], sixteen_bit: bool) -> Vec<u8> {
+    let (w, h) = frames[0].dimensions();
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, w, h);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(if sixteen_bit {
+        png::BitDepth::Sixteen
+    } else {
+        png::BitDepth::Eight
+    });
+    if frames.len() > 1 {
+        encoder
+            .set_animated(frames.len() as u32, 0)
+            .expect("animation header");
+    }
+    let mut writer = encoder.write_header().expect("PNG header");
+    for frame in frames {
+        let data: Vec<u8> = if sixteen_bit {
+            frame.as_raw().iter().flat_map(|&v| [v, v]).collect()
+        } else {
+            frame.as_raw().clone()
+        };
+        writer.write_image_data(&data).expect("PNG frame");
+    }
+    writer.finish().expect("PNG end");
+    out
+}
+
 fn main() {
     let root = Path::new("testdata");
     let dir = root.join("photos");
@@ -352,6 +408,91 @@ fn main() {
         &["faces.single", "frame.crown", "frame.face_width", "frame.centered"],
         None,
         "two people side by side at half size: the main face's crown is 200 px down, its face half as wide as required, and 120 px off centre",
+    );
+    // Hostile and odd files: each must get a correct check or an error record.
+    put(
+        "sixteen_bit.png",
+        png_frames(&[&good], true),
+        "fail",
+        &["format.jpeg", "format.dpi", "format.color"],
+        None,
+        "a 16-bit PNG: not JPEG, no resolution, not 24-bit",
+    );
+    let flipped = imageops::flip_horizontal(&good);
+    put(
+        "animated.png",
+        png_frames(&[&good, &flipped], false),
+        "fail",
+        &["format.jpeg", "format.dpi"],
+        None,
+        "an animated PNG (two frames): the first frame is checked, and it is no JPEG",
+    );
+    put(
+        "animated.gif",
+        b"GIF89a\x01\x00\x01\x00\x80\x00\x00\x00\x00\x00\xff\xff\xff!\xff\x0bNETSCAPE2.0\x03\x01\x00\x00\x00,\x00\x00\x00\x00\x01\x00\x01\x00\x00\x02\x02D\x01\x00;".to_vec(),
+        "error",
+        &[],
+        Some("format"),
+        "an animated GIF",
+    );
+    let mut webp = b"RIFF\x24\x00\x00\x00WEBPVP8L\x18\x00\x00\x00".to_vec();
+    webp.resize(44, 0);
+    put(
+        "webp_renamed.jpg",
+        webp,
+        "error",
+        &[],
+        Some("format"),
+        "a WebP image named .jpg",
+    );
+    put(
+        "bad_orientation.jpg",
+        Jpeg {
+            exif: Some(exif_orientation(9)),
+            ..Jpeg::default()
+        }
+        .rgb(&good),
+        "fail",
+        &[],
+        None,
+        "EXIF orientation 9 (no such value): the photo is taken as upright",
+    );
+    let mut huge_exif = exif_orientation(1);
+    huge_exif.resize(65_000, 0xAB);
+    put(
+        "huge_exif.jpg",
+        Jpeg {
+            exif: Some(huge_exif),
+            ..Jpeg::default()
+        }
+        .rgb(&good),
+        "fail",
+        &[],
+        None,
+        "an EXIF block of 65,000 bytes (the most one segment holds)",
+    );
+    let mut reference_png = Vec::new();
+    good.write_to(
+        &mut std::io::Cursor::new(&mut reference_png),
+        image::ImageFormat::Png,
+    )
+    .expect("encode PNG");
+    reference_png.truncate(reference_png.len() / 2);
+    put(
+        "truncated.png",
+        reference_png,
+        "error",
+        &[],
+        Some("truncated"),
+        "the second half of a PNG is missing",
+    );
+    put(
+        "png_bomb.png",
+        png_bomb(100_000),
+        "error",
+        &[],
+        Some("too_large"),
+        "declares 100000×100000 pixels in 70 bytes",
     );
     let full = Jpeg::default().rgb(&good);
     put(
