@@ -14,6 +14,6 @@ fuzz_target!(|data: &[u8]| {
             .expect("fuzz limits are valid")
     });
     if let Ok(photo) = photocheck::intake::load(data, profile) {
-        let _ = photocheck::measurements(&photo, Err("no models".into()), profile);
+        let _ = photocheck::measurements("fuzz.jpg", &photo, Err("no models".into()), profile);
     }
 });

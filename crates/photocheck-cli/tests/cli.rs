@@ -49,7 +49,8 @@ fn folder_gives_one_jsonl_record_per_photo_in_name_order() {
 
 #[test]
 fn a_photo_passing_every_enabled_rule_exits_zero_and_json_holds_photos_and_summary() {
-    // The reference portrait breaks only mouth.no_teeth; this school's profile turns it off.
+    // The reference portrait, named by the convention, breaks only mouth.no_teeth; this
+    // school's profile turns that rule off.
     let dir = tempfile::tempdir().unwrap();
     let school = dir.path().join("school.toml");
     std::fs::write(&school, "[rules.\"mouth.no_teeth\"]\nenabled = false\n").unwrap();
@@ -59,7 +60,7 @@ fn a_photo_passing_every_enabled_rule_exits_zero_and_json_holds_photos_and_summa
         "json",
         "--spec",
         school.to_str().unwrap(),
-        &photo("reference.jpg"),
+        &photo("2021001234张三11010519491231002X.jpg"),
     ]);
     assert_eq!(out.status.code(), Some(0));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -100,7 +101,7 @@ fn csv_report_is_written_atomically_with_a_bom_and_one_row_per_photo() {
         .unwrap();
     assert_eq!(&size_row[1], "fail");
     assert_eq!(
-        &size_row[2], "format.size mouth.no_teeth",
+        &size_row[2], "file.naming format.size mouth.no_teeth",
         "failing rule ids, in report order"
     );
     assert!(size_row[3].contains("413×531"), "{}", &size_row[3]);
@@ -144,7 +145,7 @@ fn school_profile_changes_the_outcome_and_a_bad_one_is_refused_by_key() {
     let school = dir.path().join("school.toml");
     std::fs::write(
         &school,
-        "[rules.\"format.dpi\"]\nmin_dpi = 72\nmax_dpi = 300\n[rules.\"mouth.no_teeth\"]\nenabled = false\n",
+        "[rules.\"format.dpi\"]\nmin_dpi = 72\nmax_dpi = 300\n[rules.\"mouth.no_teeth\"]\nenabled = false\n[rules.\"file.naming\"]\nenabled = false\n",
     )
     .unwrap();
     let out = photocheck(&[

@@ -21,6 +21,7 @@ pub mod engine;
 pub mod face_measures;
 pub mod intake;
 pub mod measure;
+pub mod naming;
 pub mod person_measures;
 mod pipeline;
 pub mod profile;

@@ -137,9 +137,9 @@ impl Checker {
             }),
             _ => None,
         };
-        let m = self
-            .timings
-            .time("measure", || measurements(photo, analysis, &self.profile));
+        let m = self.timings.time("measure", || {
+            measurements(name, photo, analysis, &self.profile)
+        });
         let checks = self
             .timings
             .time("rules", || rules::run_all(&m, &self.profile));
@@ -166,6 +166,7 @@ const BACKGROUND_MASK_MAX: u8 = 26;
 /// main face's box (none without a face). Without the models' analysis the background is
 /// taken from the border of the frame.
 pub fn measurements(
+    name: &str,
     photo: &Photo,
     analysis: Result<Analysis, String>,
     profile: &Profile,
@@ -205,6 +206,7 @@ pub fn measurements(
         person_measures::measure(working, a, &blue)
     });
     Measurements {
+        file_name: name.to_string(),
         facts: photo.facts.clone(),
         width: photo.width,
         height: photo.height,

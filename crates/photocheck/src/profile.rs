@@ -112,6 +112,8 @@ pub struct Analysis {
 /// Every rule of the profile, by rule id.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Rules {
+    #[serde(rename = "file.naming")]
+    pub file_naming: Rule<FileNaming>,
     #[serde(rename = "format.jpeg")]
     pub format_jpeg: Rule<FormatJpeg>,
     #[serde(rename = "format.size")]
@@ -202,6 +204,13 @@ pub struct PoseFrontal {
 pub struct LightingEven {
     pub min_cheek_balance: f64,
     pub max_hot_spots: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FileNaming {
+    /// A regular expression over the file name without extension, with the groups
+    /// `number`, `name` and `id`.
+    pub pattern: String,
 }
 
 /// A rule without parameters of its own.
@@ -389,6 +398,15 @@ impl Profile {
             0.0,
             360.0,
         )?;
+        let pattern = &r.file_naming.params.pattern;
+        let naming = key("file.naming", "pattern");
+        let regex = regex::Regex::new(pattern)
+            .map_err(|e| format!("{naming} is not a valid regular expression: {e}"))?;
+        for group in ["number", "name", "id"] {
+            if !regex.capture_names().flatten().any(|n| n == group) {
+                return Err(format!("{naming} has no group named `{group}`"));
+            }
+        }
         if r.background_blue.params.references.is_empty() {
             return Err(format!(
                 "{} must list at least one colour",
@@ -538,6 +556,25 @@ mod tests {
         .to_string();
         assert!(err.contains("min_dpi (600)"), "{err}");
         assert!(err.contains("max_dpi (300)"), "{err}");
+    }
+
+    #[test]
+    fn a_naming_pattern_must_compile_and_name_its_groups() {
+        let err =
+            Profile::from_overrides_str("[rules.\"file.naming\"]\npattern = '(unclosed'\n", "s")
+                .unwrap_err()
+                .to_string();
+        assert!(
+            err.contains("file.naming") && err.contains("regular expression"),
+            "{err}"
+        );
+        let err = Profile::from_overrides_str(
+            "[rules.\"file.naming\"]\npattern = '(?P<number>\\d+)'\n",
+            "s",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("`name`"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,7 @@ use std::path::Path;
 
 const BLUE: [u8; 3] = [67, 142, 219];
 const TEETH: &str = "mouth.no_teeth";
+const NAMING: &str = "file.naming";
 
 /// The real portrait the test photos are made from (public domain, see testdata/real/SOURCES.md).
 const PORTRAIT: &str = "testdata/real/astronaut.png";
@@ -204,6 +205,9 @@ fn main() {
         std::fs::write(dir.join(name), bytes).expect("write test photo");
         let mut fails = fails.to_vec();
         let mut ignore: Vec<&str> = Vec::new();
+        if verdict != "error" && !name.starts_with("2021") {
+            fails.push(NAMING); // not named 学号+姓名+身份证号
+        }
         if verdict != "error" && name != "no_face.jpg" {
             if ["blurred.jpg", "dark.jpg", "greyscale.jpg"].contains(&name) {
                 ignore.push(TEETH);
@@ -240,6 +244,22 @@ fn main() {
         &[],
         None,
         "progressive JPEG is allowed",
+    );
+    put(
+        "2021001234张三11010519491231002X.jpg",
+        Jpeg::default().rgb(&good),
+        "fail",
+        &[],
+        None,
+        "the reference, named 学号+姓名+身份证号 with a valid id number (GB 11643's example)",
+    );
+    put(
+        "2021001235李四110105194912310021.jpg",
+        Jpeg::default().rgb(&good),
+        "fail",
+        &[NAMING],
+        None,
+        "named by the convention, but character 18 of the id number should be X",
     );
     let sideways = imageops::rotate270(&good);
     put(

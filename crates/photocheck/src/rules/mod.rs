@@ -16,6 +16,7 @@ mod exposure_ok;
 mod eyebrows_visible;
 mod eyes_open;
 mod faces_single;
+mod file_naming;
 mod format_bytes;
 mod format_color;
 mod format_dpi;
@@ -37,6 +38,8 @@ mod quality_sharp;
 /// Everything the rules judge a photo by.
 #[derive(Debug, Clone)]
 pub struct Measurements {
+    /// The file's name as given (a path), for the naming rule.
+    pub file_name: String,
     pub facts: FileFacts,
     /// Pixel size after EXIF orientation.
     pub width: u32,
@@ -58,9 +61,10 @@ pub struct Measurements {
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
-fn table(profile: &Profile) -> [(&'static str, bool, Check); 24] {
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 25] {
     let r = &profile.rules;
     [
+        (file_naming::ID, r.file_naming.enabled, file_naming::check),
         (format_jpeg::ID, r.format_jpeg.enabled, format_jpeg::check),
         (format_size::ID, r.format_size.enabled, format_size::check),
         (
@@ -173,6 +177,10 @@ pub fn enabled_ids(profile: &Profile) -> Vec<&'static str> {
 /// A short title of a rule, for summaries and report headings.
 pub fn title(id: &str) -> Message {
     let (zh, en) = match id {
+        "file.naming" => (
+            "文件名须为 学号+姓名+身份证号",
+            "file name: student number + name + id",
+        ),
         "format.jpeg" => ("文件格式须为 JPEG", "file must be a JPEG"),
         "format.size" => ("尺寸须为 480×640", "pixel size"),
         "format.color" => ("须为 24 位彩色", "24-bit colour"),
@@ -320,6 +328,7 @@ pub(crate) mod test_support {
     pub fn compliant() -> Measurements {
         let blue = [67, 142, 219];
         Measurements {
+            file_name: "photos/2021001234张三11010519491231002X.jpg".into(),
             facts: FileFacts {
                 format: Format::Jpeg,
                 bytes: 60_000,
@@ -425,7 +434,7 @@ pub(crate) mod test_support {
     #[test]
     fn compliant_measurements_pass_every_rule() {
         let results = run_all(&compliant(), &Profile::default());
-        assert_eq!(results.len(), 24);
+        assert_eq!(results.len(), 25);
         for r in results {
             assert_eq!(r.status, Status::Pass, "{} : {:?}", r.id, r.message);
         }
@@ -437,7 +446,7 @@ pub(crate) mod test_support {
             Profile::from_overrides_str("[rules.\"format.dpi\"]\nenabled = false\n", "t").unwrap();
         let results = run_all(&compliant(), &p);
         assert!(results.iter().all(|r| r.id != "format.dpi"));
-        assert_eq!(results.len(), 23);
+        assert_eq!(results.len(), 24);
         assert!(!enabled_ids(&p).contains(&"format.dpi"));
     }
 }
