@@ -194,7 +194,7 @@ pub fn load(bytes: &[u8], profile: &Profile) -> Result<Photo, PhotoError> {
     check_limits(&facts, profile)?;
     let image = decode(bytes, &facts, profile)?;
     let (width, height) = (image.width(), image.height());
-    let working = scale_to_height(&image, profile.analysis.height);
+    let working = working_copy(&image, profile.analysis.height);
     Ok(Photo {
         facts,
         width,
@@ -248,14 +248,20 @@ fn flatten_to_rgb(image: DynamicImage) -> RgbImage {
     out
 }
 
-/// Scales an image to the given height, keeping its aspect ratio.
-pub fn scale_to_height(image: &RgbImage, height: u32) -> RgbImage {
-    if image.height() == height {
+/// The copy rules measure: scaled, keeping its aspect ratio, to `height` pixels high — or
+/// less, so that it is never wider than twice that (a 4096×12 strip would otherwise become
+/// 218,453×640 pixels).
+pub fn working_copy(image: &RgbImage, height: u32) -> RgbImage {
+    let (w, h) = (image.width() as f64, image.height() as f64);
+    let scale = (height as f64 / h).min(2.0 * height as f64 / w);
+    let (ww, wh) = (
+        ((w * scale).round() as u32).max(1),
+        ((h * scale).round() as u32).max(1),
+    );
+    if (ww, wh) == image.dimensions() {
         return image.clone();
     }
-    let width =
-        ((image.width() as f64 * height as f64 / image.height() as f64).round() as u32).max(1);
-    image::imageops::resize(image, width, height, image::imageops::FilterType::Triangle)
+    image::imageops::resize(image, ww, wh, image::imageops::FilterType::Triangle)
 }
 
 // ---------------------------------------------------------------------------------------
@@ -566,6 +572,16 @@ mod tests {
         facts.height = 60_000;
         let err = check_limits(&facts, &Profile::default()).unwrap_err();
         assert_eq!(err.kind, "too_large");
+    }
+
+    #[test]
+    fn the_working_copy_is_640_high_and_never_wider_than_twice_that() {
+        let copy = |w, h| working_copy(&RgbImage::new(w, h), 640).dimensions();
+        assert_eq!(copy(480, 640), (480, 640));
+        assert_eq!(copy(240, 320), (480, 640));
+        assert_eq!(copy(2048, 2048), (640, 640));
+        assert_eq!(copy(4096, 12), (1280, 4));
+        assert_eq!(copy(3, 9000), (1, 640));
     }
 
     #[test]

@@ -111,3 +111,23 @@ fn a_missing_file_is_an_io_error_record() {
     assert_eq!(report.verdict, photocheck::Verdict::Error);
     assert_eq!(report.error.unwrap().kind, "io");
 }
+
+#[test]
+fn a_strip_found_by_the_fuzzer_gets_a_small_working_copy() {
+    // A 4096×12 CMYK JPEG whose working copy once grew to 218,453×640 pixels.
+    let strip =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/regressions/wide_4096x12_cmyk.jpg");
+    let bytes = std::fs::read(&strip).unwrap();
+    let photo = photocheck::intake::load(&bytes, &Profile::default()).unwrap();
+    assert_eq!((photo.width, photo.height), (4096, 12));
+    assert!(
+        photo.working.width() <= 1280 && photo.working.height() <= 640,
+        "{:?}",
+        photo.working.dimensions()
+    );
+    let report = Checker::new(Profile::default()).check_file(&strip);
+    assert!(report
+        .checks
+        .iter()
+        .any(|c| c.id == "format.size" && c.status == Status::Fail));
+}
