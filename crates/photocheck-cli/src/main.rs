@@ -73,7 +73,7 @@ struct CheckArgs {
     /// Photo files or folders (folders are searched recursively; images found by content).
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// Report format [default: from the --output file name, else json].
+    /// Report format [default: from the --output file name (.csv, .jsonl, .html), else json].
     #[arg(short, long, value_enum)]
     format: Option<ReportFormat>,
     /// Write the report to FILE (atomically) instead of standard output.
@@ -250,6 +250,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .map_err(|e| format!("cannot watch for Ctrl-C: {e}"))?;
 
     let started = Instant::now();
+    let checker = if format == ReportFormat::Html {
+        checker.with_thumbnails()
+    } else {
+        checker
+    };
     let checker = match &args.annotate {
         None => checker,
         Some(dir) => {

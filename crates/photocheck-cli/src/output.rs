@@ -15,6 +15,8 @@ pub enum ReportFormat {
     Jsonl,
     /// One row per photo, UTF-8 with BOM so that Excel shows Chinese correctly.
     Csv,
+    /// One self-contained page: previews, problems in Chinese (English switchable), filters.
+    Html,
 }
 
 impl ReportFormat {
@@ -23,6 +25,9 @@ impl ReportFormat {
         match path.extension().and_then(|e| e.to_str()) {
             Some(e) if e.eq_ignore_ascii_case("csv") => ReportFormat::Csv,
             Some(e) if e.eq_ignore_ascii_case("jsonl") => ReportFormat::Jsonl,
+            Some(e) if e.eq_ignore_ascii_case("html") || e.eq_ignore_ascii_case("htm") => {
+                ReportFormat::Html
+            }
             _ => ReportFormat::Json,
         }
     }
@@ -100,6 +105,17 @@ impl ReportWriter {
                 write!(self.sink, "{head},\"photos\":[")
             }
             ReportFormat::Jsonl => Ok(()),
+            ReportFormat::Html => {
+                let (head, _) = HTML
+                    .split_once(ROWS)
+                    .expect("the template has a rows marker");
+                let profile = header["profile"].as_str().unwrap_or("");
+                let head = head.replace(
+                    "<span id=\"profile\"></span>",
+                    &format!("<span id=\"profile\">{}</span>", escape(profile)),
+                );
+                self.sink.write_all(head.as_bytes())
+            }
             ReportFormat::Csv => {
                 self.sink.write_all("\u{FEFF}".as_bytes())?;
                 let mut row: Vec<String> = [
@@ -141,6 +157,7 @@ impl ReportWriter {
                 let row = csv_row_of(report, &self.rule_ids);
                 self.csv_row(&row)?;
             }
+            ReportFormat::Html => self.sink.write_all(html_row(report).as_bytes())?,
         }
         self.records += 1;
         Ok(())
@@ -157,10 +174,19 @@ impl ReportWriter {
 
     /// Closes the report (with the summary, for JSON) and moves the file into place.
     pub fn finish(mut self, summary: &Summary) -> io::Result<()> {
-        if self.format == ReportFormat::Json {
-            write!(self.sink, "\n],\"summary\":")?;
-            serde_json::to_writer(&mut self.sink, summary)?;
-            self.sink.write_all(b"}\n")?;
+        match self.format {
+            ReportFormat::Json => {
+                write!(self.sink, "\n],\"summary\":")?;
+                serde_json::to_writer(&mut self.sink, summary)?;
+                self.sink.write_all(b"}\n")?;
+            }
+            ReportFormat::Html => {
+                let (_, tail) = HTML
+                    .split_once(ROWS)
+                    .expect("the template has a rows marker");
+                self.sink.write_all(tail.as_bytes())?;
+            }
+            ReportFormat::Jsonl | ReportFormat::Csv => {}
         }
         self.sink.flush()?;
         match self.sink {
@@ -221,4 +247,78 @@ fn csv_row_of(report: &PhotoReport, rule_ids: &[&str]) -> Vec<String> {
         );
     }
     row
+}
+
+/// The HTML report's page; rows go where the marker is.
+const HTML: &str = include_str!("report.html");
+const ROWS: &str = "<!--ROWS-->";
+
+/// Text made safe inside HTML elements and attribute values.
+fn escape(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// One photo's table row: previews, file and student, verdict, problems in both languages.
+fn html_row(report: &PhotoReport) -> String {
+    let path = std::path::Path::new(&report.file);
+    let class = path
+        .parent()
+        .and_then(|p| p.file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let failing: Vec<&str> = report
+        .checks
+        .iter()
+        .filter(|c| matches!(c.status, Status::Fail | Status::Warn))
+        .map(|c| c.id.as_str())
+        .collect();
+    let image = |uri: &Option<String>| match uri {
+        Some(uri) => format!("<img loading=\"lazy\" src=\"{uri}\" alt=\"\">"),
+        None => String::new(),
+    };
+    let student = report.student.as_ref().map_or(String::new(), |s| {
+        format!(
+            "<div class=\"student\">{} {}</div>",
+            escape(&s.number),
+            escape(&s.name)
+        )
+    });
+    let mut problems = String::new();
+    for c in report.checks.iter().filter(|c| c.status != Status::Pass) {
+        let class = match c.status {
+            Status::Warn => "warn",
+            Status::Skip => "skip",
+            _ => "fail",
+        };
+        problems += &format!(
+            "<li class=\"{class}\"><span class=\"zh\">{}</span><span class=\"en\">{}</span> <span class=\"rule\">{}</span></li>",
+            escape(&c.message.zh),
+            escape(&c.message.en),
+            escape(&c.id)
+        );
+    }
+    if let Some(e) = &report.error {
+        problems += &format!("<li class=\"fail\">{}</li>", escape(&e.message));
+    }
+    let verdict = report.verdict.as_str();
+    let (zh, en) = match report.verdict {
+        photocheck::Verdict::Pass => ("合格", "pass"),
+        photocheck::Verdict::Fail => ("不合格", "fail"),
+        photocheck::Verdict::Review => ("待复核", "review"),
+        photocheck::Verdict::Error => ("无法读取", "error"),
+    };
+    format!(
+        "<tr data-verdict=\"{verdict}\" data-rules=\"{}\" data-class=\"{}\" data-student=\"{}\" data-file=\"{}\"><td class=\"img\">{}</td><td class=\"img\">{}</td><td class=\"file\" title=\"{}\">{student}<div>{}</div></td><td><span class=\"verdict v-{verdict}\"><span class=\"zh\">{zh}</span><span class=\"en\">{en}</span></span></td><td><ul class=\"problems\">{problems}</ul></td></tr>\n",
+        failing.join(" "),
+        escape(&class),
+        escape(report.student.as_ref().map_or("", |s| s.number.as_str())),
+        escape(&report.file),
+        image(&report.thumbnail),
+        image(&report.overlay_thumbnail),
+        escape(&report.file),
+        escape(&path.file_name().map_or(report.file.clone(), |n| n.to_string_lossy().into_owned())),
+    )
 }

@@ -66,6 +66,23 @@ fn dot(image: &mut RgbImage, p: [f32; 2], radius: i32, colour: Rgb<u8>) {
     }
 }
 
+/// Height of report previews, in pixels.
+const THUMBNAIL_HEIGHT: u32 = 120;
+
+/// A small JPEG preview of an image as a `data:` URI, for self-contained reports.
+pub fn thumbnail(image: &RgbImage) -> String {
+    use base64::Engine as _;
+    let small = crate::intake::working_copy(image, THUMBNAIL_HEIGHT);
+    let mut jpeg = Vec::new();
+    image::codecs::jpeg::JpegEncoder::new_with_quality(&mut jpeg, 70)
+        .encode_image(&small)
+        .expect("encoding an in-memory image succeeds");
+    format!(
+        "data:image/jpeg;base64,{}",
+        base64::engine::general_purpose::STANDARD.encode(jpeg)
+    )
+}
+
 /// Where the overlay of `photo` goes in `dir`: the photo's file name with anything but
 /// letters, digits, `-` and `_` replaced, plus a hash of the whole path so that photos of
 /// the same name in different folders do not collide. Never outside `dir`.

@@ -3,7 +3,30 @@
 //! (GB 11643: region code, date of birth, ISO 7064 MOD 11-2 check digit).
 
 use regex::Regex;
+use std::cell::RefCell;
+use std::path::Path;
 use unicode_normalization::UnicodeNormalization;
+
+thread_local! {
+    /// The last compiled pattern of this thread (profiles rarely change within a run).
+    static PATTERN: RefCell<Option<(String, Regex)>> = const { RefCell::new(None) };
+}
+
+/// The student a photo's file name (a path; its extension is ignored) names by `pattern`
+/// (the profile's `file.naming` pattern, already checked to compile).
+pub fn student_of(file_name: &str, pattern: &str) -> Option<Student> {
+    let stem = Path::new(file_name)
+        .file_stem()?
+        .to_string_lossy()
+        .into_owned();
+    PATTERN.with(|cache| {
+        let mut cache = cache.borrow_mut();
+        if cache.as_ref().is_none_or(|(text, _)| text != pattern) {
+            *cache = Some((pattern.to_string(), Regex::new(pattern).ok()?));
+        }
+        parse(&stem, &cache.as_ref()?.1)
+    })
+}
 
 /// What a photo's file name says about its student.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]

@@ -23,6 +23,7 @@ pub struct Checker {
     profile: Profile,
     engine: Option<Engine>,
     annotate_dir: Option<PathBuf>,
+    thumbnails: bool,
     timings: Timings,
 }
 
@@ -34,6 +35,7 @@ impl Checker {
             profile,
             engine: None,
             annotate_dir: None,
+            thumbnails: false,
             timings: Timings::default(),
         }
     }
@@ -49,6 +51,12 @@ impl Checker {
     /// Also writes an overlay of each analysed photo into `dir` (which must exist).
     pub fn annotate_into(mut self, dir: PathBuf) -> Self {
         self.annotate_dir = Some(dir);
+        self
+    }
+
+    /// Also puts small previews of each photo and its overlay into its report (for HTML).
+    pub fn with_thumbnails(mut self) -> Self {
+        self.thumbnails = true;
         self
     }
 
@@ -154,6 +162,18 @@ impl Checker {
         };
         let mut report = PhotoReport::checked(name.to_string(), checks, summary);
         report.overlay = overlay;
+        report.student =
+            crate::naming::student_of(name, &self.profile.rules.file_naming.params.pattern);
+        if self.thumbnails {
+            self.timings.time("thumbnails", || {
+                report.thumbnail = Some(annotate::thumbnail(&photo.working));
+                report.overlay_thumbnail = m
+                    .analysis
+                    .as_ref()
+                    .ok()
+                    .map(|a| annotate::thumbnail(&annotate::overlay(&photo.working, a)));
+            });
+        }
         report
     }
 }

@@ -102,6 +102,14 @@ pub struct PhotoReport {
     /// The overlay image written for this photo (`--annotate`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay: Option<String>,
+    /// The student the file name names (学号+姓名+身份证号), when it does.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub student: Option<crate::naming::Student>,
+    /// Small JPEG previews as data URIs, for HTML reports: the photo and its overlay.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thumbnail: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub overlay_thumbnail: Option<String>,
 }
 
 impl PhotoReport {
@@ -114,6 +122,9 @@ impl PhotoReport {
             error: None,
             facts: Some(facts),
             overlay: None,
+            student: None,
+            thumbnail: None,
+            overlay_thumbnail: None,
         }
     }
 
@@ -126,6 +137,9 @@ impl PhotoReport {
             error: Some(error),
             facts: None,
             overlay: None,
+            student: None,
+            thumbnail: None,
+            overlay_thumbnail: None,
         }
     }
 

@@ -4,16 +4,9 @@ use super::{judged, Measurements};
 use crate::naming::{self, IdProblem};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
-use regex::Regex;
-use std::cell::RefCell;
 use std::path::Path;
 
 pub const ID: &str = "file.naming";
-
-thread_local! {
-    /// The last compiled pattern of this thread (profiles rarely change within a run).
-    static PATTERN: RefCell<Option<(String, Regex)>> = const { RefCell::new(None) };
-}
 
 fn this_year() -> i32 {
     let secs = std::time::SystemTime::now()
@@ -29,17 +22,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
     let limit = "学号+姓名+身份证号".to_string();
-    let student = PATTERN.with(|cache| {
-        let mut cache = cache.borrow_mut();
-        if cache
-            .as_ref()
-            .is_none_or(|(text, _)| *text != rule.params.pattern)
-        {
-            let regex = Regex::new(&rule.params.pattern).expect("the profile checked the pattern");
-            *cache = Some((rule.params.pattern.clone(), regex));
-        }
-        naming::parse(&stem, &cache.as_ref().expect("just set").1)
-    });
+    let student = naming::student_of(&m.file_name, &rule.params.pattern);
     let Some(student) = student else {
         return judged(
             ID,

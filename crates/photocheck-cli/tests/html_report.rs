@@ -1,0 +1,85 @@
+//! The HTML report in a real browser: it opens, and the counts it shows match the JSON.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+fn photos() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/photos")
+}
+
+/// The number the page shows in the element with this id.
+fn shown(dom: &str, id: &str) -> usize {
+    let start = dom
+        .find(&format!("id=\"{id}\">"))
+        .unwrap_or_else(|| panic!("no #{id}"))
+        + id.len()
+        + 6;
+    let end = start + dom[start..].find('<').unwrap();
+    dom[start..end]
+        .parse()
+        .unwrap_or_else(|_| panic!("#{id} shows {:?}", &dom[start..end]))
+}
+
+#[test]
+#[ignore = "needs Chromium (Debian package chromium): run with `cargo test -- --ignored`"]
+fn counts_shown_in_headless_chromium_match_the_json_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let html = dir.path().join("report.html");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_photocheck"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let out = run(&[
+        "check",
+        "-q",
+        "-o",
+        html.to_str().unwrap(),
+        photos().to_str().unwrap(),
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = run(&["check", "-q", "-f", "json", photos().to_str().unwrap()]);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+
+    let browser = Command::new("chromium")
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ])
+        .arg(format!(
+            "--user-data-dir={}",
+            dir.path().join("profile").display()
+        ))
+        .arg("--dump-dom")
+        .arg(format!("file://{}", html.display()))
+        .output()
+        .expect("chromium (apt-get install chromium)");
+    let dom = String::from_utf8_lossy(&browser.stdout);
+    let photos = json["photos"].as_array().unwrap().len();
+    assert_eq!(shown(&dom, "count-all"), photos);
+    assert_eq!(
+        shown(&dom, "count-shown"),
+        photos,
+        "no filter is on at first"
+    );
+    for verdict in ["pass", "fail", "review", "error"] {
+        let want = json["summary"]["verdicts"][verdict].as_u64().unwrap_or(0) as usize;
+        assert_eq!(shown(&dom, &format!("count-{verdict}")), want, "{verdict}");
+    }
+    assert_eq!(
+        dom.matches("<tr data-verdict=").count(),
+        photos,
+        "one row per photo"
+    );
+}
