@@ -7,7 +7,7 @@ mod resume;
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use output::{ReportFormat, ReportWriter};
+use output::{CsvEncoding, ReportFormat, ReportWriter};
 use photocheck::engine::{default_model_dir, fetch_models, missing_files};
 use photocheck::rules::{enabled_ids, title};
 use photocheck::{Checker, Engine, PhotoReport, Profile, Summary, Verdict};
@@ -82,6 +82,13 @@ struct CheckArgs {
     /// No progress bar and no summary.
     #[arg(short, long)]
     quiet: bool,
+    /// Encoding of a CSV report: utf8 (with BOM, for current Excel) or gbk (old Excel).
+    #[arg(long, value_enum, default_value = "utf8")]
+    csv_encoding: CsvEncoding,
+    /// Language of the summary printed at the end [default: zh under a Chinese locale,
+    /// else en].
+    #[arg(long, value_enum)]
+    lang: Option<Lang>,
     /// Continue an interrupted run: keep the photos already in this JSON Lines report,
     /// check the rest, and write the whole report there (or to --output).
     #[arg(long, value_name = "REPORT")]
@@ -104,6 +111,36 @@ struct SpecArgs {
     /// A profile whose keys replace the default's.
     #[arg(long, value_name = "FILE")]
     spec: Option<PathBuf>,
+}
+
+/// The language of console output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    /// Chinese when the locale (LC_ALL, LC_MESSAGES, LANG) is Chinese, else English.
+    fn from_locale() -> Lang {
+        let locale = ["LC_ALL", "LC_MESSAGES", "LANG"]
+            .iter()
+            .filter_map(|v| std::env::var(v).ok())
+            .find(|v| !v.is_empty())
+            .unwrap_or_default();
+        if locale.starts_with("zh") {
+            Lang::Zh
+        } else {
+            Lang::En
+        }
+    }
+
+    fn pick<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Lang::Zh => zh,
+            Lang::En => en,
+        }
+    }
 }
 
 /// Exit status for usage and set-up errors.
@@ -232,6 +269,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         output.as_deref(),
         enabled_ids(checker.profile()),
         &header,
+        args.csv_encoding,
     )
     .map_err(|e| format!("cannot write the report: {e}"))?;
 
@@ -301,12 +339,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .finish(&summary)
         .map_err(|e| format!("cannot write the report: {e}"))?;
     if !args.quiet {
-        print_summary(
-            &summary,
-            checked,
-            started.elapsed().as_secs_f64(),
-            output.as_deref(),
-        );
+        let lang = args.lang.unwrap_or_else(Lang::from_locale);
+        let seconds = started.elapsed().as_secs_f64();
+        print_summary(&summary, checked, seconds, output.as_deref(), lang);
     }
     if args.timings {
         eprintln!("中位耗时 / median time per photo:");
@@ -340,14 +375,17 @@ fn print_summary(
     checked: usize,
     seconds: f64,
     output: Option<&std::path::Path>,
+    lang: Lang,
 ) {
     let rate = checked as f64 / seconds.max(1e-9);
-    eprintln!(
-        "\n检查了 {checked} 张照片 / checked {checked} photos in {seconds:.1} s ({rate:.1} photos/s)"
-    );
+    match lang {
+        Lang::Zh => eprintln!("\n检查了 {checked} 张照片，用时 {seconds:.1} 秒 ({rate:.1} 张/秒)"),
+        Lang::En => eprintln!("\nchecked {checked} photos in {seconds:.1} s ({rate:.1} photos/s)"),
+    }
     if checked != summary.photos {
         eprintln!(
-            "报告共 {0} 张 / the report holds {0} photos",
+            "{} {}",
+            lang.pick("报告共有照片", "the report holds photos:"),
             summary.photos
         );
     }
@@ -358,20 +396,20 @@ fn print_summary(
         ("无法读取", "error"),
     ];
     for (verdict, (zh, en)) in Verdict::ALL.iter().zip(names) {
-        eprintln!("  {zh:<6}{en:<8}{:>7}", summary.count(*verdict));
+        eprintln!("  {:<8}{:>7}", lang.pick(zh, en), summary.count(*verdict));
     }
     let top = summary.top_failures();
     if !top.is_empty() {
-        eprintln!("最常见的问题 / most common failures:");
+        eprintln!("{}", lang.pick("最常见的问题：", "most common failures:"));
         for (id, n) in top.iter().take(8) {
             let t = title(id);
-            eprintln!("  {n:>6}  {id:<20} {} / {}", t.zh, t.en);
+            eprintln!("  {n:>6}  {id:<20} {}", lang.pick(&t.zh, &t.en));
         }
     }
     for (kind, n) in &summary.errors {
-        eprintln!("  {n:>6}  error: {kind}");
+        eprintln!("  {n:>6}  {} {kind}", lang.pick("无法读取：", "error:"));
     }
     if let Some(path) = output {
-        eprintln!("报告 / report: {}", path.display());
+        eprintln!("{} {}", lang.pick("报告：", "report:"), path.display());
     }
 }

@@ -33,6 +33,15 @@ impl ReportFormat {
     }
 }
 
+/// How a CSV report is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum CsvEncoding {
+    /// UTF-8 with a byte-order mark: current Excel shows Chinese correctly.
+    Utf8,
+    /// GBK, for old versions of Excel (characters GBK lacks become numeric references).
+    Gbk,
+}
+
 /// Where the report goes.
 enum Sink {
     Stdout(BufWriter<io::Stdout>),
@@ -62,6 +71,7 @@ pub struct ReportWriter {
     format: ReportFormat,
     sink: Sink,
     rule_ids: Vec<&'static str>,
+    csv_encoding: CsvEncoding,
     records: usize,
 }
 
@@ -73,6 +83,7 @@ impl ReportWriter {
         output: Option<&Path>,
         rule_ids: Vec<&'static str>,
         header: &serde_json::Value,
+        csv_encoding: CsvEncoding,
     ) -> io::Result<ReportWriter> {
         let sink = match output {
             None => Sink::Stdout(BufWriter::new(io::stdout())),
@@ -91,6 +102,7 @@ impl ReportWriter {
             format,
             sink,
             rule_ids,
+            csv_encoding,
             records: 0,
         };
         writer.start(header)?;
@@ -117,7 +129,9 @@ impl ReportWriter {
                 self.sink.write_all(head.as_bytes())
             }
             ReportFormat::Csv => {
-                self.sink.write_all("\u{FEFF}".as_bytes())?;
+                if self.csv_encoding == CsvEncoding::Utf8 {
+                    self.sink.write_all("\u{FEFF}".as_bytes())?;
+                }
                 let mut row: Vec<String> = [
                     "文件 file",
                     "结论 verdict",
@@ -169,7 +183,13 @@ impl ReportWriter {
         let bytes = w
             .into_inner()
             .map_err(|e| io::Error::other(e.to_string()))?;
-        self.sink.write_all(&bytes)
+        match self.csv_encoding {
+            CsvEncoding::Utf8 => self.sink.write_all(&bytes),
+            CsvEncoding::Gbk => {
+                let text = String::from_utf8_lossy(&bytes);
+                self.sink.write_all(&encoding_rs::GBK.encode(&text).0)
+            }
+        }
     }
 
     /// Closes the report (with the summary, for JSON) and moves the file into place.

@@ -58,6 +58,8 @@ fn a_photo_passing_every_enabled_rule_exits_zero_and_json_holds_photos_and_summa
         "check",
         "-f",
         "json",
+        "--lang",
+        "zh",
         "--spec",
         school.to_str().unwrap(),
         &photo("2021001234张三11010519491231002X.jpg"),
@@ -70,9 +72,62 @@ fn a_photo_passing_every_enabled_rule_exits_zero_and_json_holds_photos_and_summa
     assert_eq!(doc["profile"], "chsi-2026");
     let summary = String::from_utf8(out.stderr).unwrap();
     assert!(
-        summary.contains("pass") && summary.contains("合格"),
+        summary.contains("合格") && !summary.contains("pass"),
         "{summary}"
     );
+}
+
+#[test]
+fn the_summary_speaks_the_asked_language_and_chinese_under_a_chinese_locale() {
+    let run = |lang: Option<&str>, locale: &str| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_photocheck"));
+        cmd.env("LC_ALL", locale)
+            .args(["check", "-f", "jsonl", &photo("reference.jpg")]);
+        if let Some(lang) = lang {
+            cmd.args(["--lang", lang]);
+        }
+        String::from_utf8(cmd.output().unwrap().stderr).unwrap()
+    };
+    let en = run(Some("en"), "zh_CN.UTF-8");
+    assert!(
+        en.contains("most common failures") && !en.contains("最常见"),
+        "{en}"
+    );
+    let zh = run(None, "zh_CN.UTF-8");
+    assert!(
+        zh.contains("最常见的问题") && !zh.contains("most common"),
+        "{zh}"
+    );
+    let default = run(None, "C.UTF-8");
+    assert!(default.contains("most common failures"), "{default}");
+}
+
+#[test]
+fn a_gbk_csv_holds_the_chinese_messages_without_a_bom() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("old-excel.csv");
+    let out = photocheck(&[
+        "check",
+        "-q",
+        "--csv-encoding",
+        "gbk",
+        "-o",
+        report.to_str().unwrap(),
+        &photo("reference.jpg"),
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let bytes = std::fs::read(&report).unwrap();
+    assert!(
+        !bytes.starts_with(&[0xEF, 0xBB, 0xBF]),
+        "no UTF-8 byte-order mark"
+    );
+    assert!(
+        std::str::from_utf8(&bytes).is_err(),
+        "the Chinese text is not UTF-8"
+    );
+    let (text, _, had_errors) = encoding_rs::GBK.decode(&bytes);
+    assert!(!had_errors);
+    assert!(text.contains("露出了牙齿"), "{text}");
 }
 
 #[test]

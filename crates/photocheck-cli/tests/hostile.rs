@@ -189,7 +189,7 @@ fn ctrl_c_leaves_a_valid_partial_report_and_resume_checks_only_the_rest() {
     );
 
     let out = bin()
-        .args(["check", "-f", "jsonl", "--resume"])
+        .args(["check", "--lang", "en", "-f", "jsonl", "--resume"])
         .arg(&report)
         .arg(&photos)
         .output()
