@@ -4,6 +4,7 @@ mod discover;
 mod eval;
 mod output;
 mod resume;
+mod spool;
 
 use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
@@ -11,6 +12,7 @@ use output::{CsvEncoding, ReportFormat, ReportWriter};
 use photocheck::engine::{default_model_dir, fetch_models, missing_files};
 use photocheck::rules::{enabled_ids, title};
 use photocheck::{Checker, Engine, PhotoReport, Profile, Summary, Verdict};
+use spool::Spool;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -264,7 +266,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         "version": env!("CARGO_PKG_VERSION"),
         "profile": checker.profile().name,
     });
-    let mut writer = ReportWriter::create(
+    let writer = ReportWriter::create(
         format,
         output.as_deref(),
         enabled_ids(checker.profile()),
@@ -301,12 +303,13 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
             checker.annotate_into(dir.clone())
         }
     };
-    let mut summary = Summary::default();
-    let mut write_error = None;
+    // Records go to a spool first: batch.once is judged over the whole run, then every
+    // record is written with it. Only a few facts per photo stay in memory.
+    let mut spool = Spool::new().map_err(|e| format!("cannot make a temporary file: {e}"))?;
+    let mut spool_error = None;
     let mut emit = |report: &PhotoReport| {
-        summary.add(report);
-        if write_error.is_none() {
-            write_error = writer.record(report).err();
+        if spool_error.is_none() {
+            spool_error = spool.add(report).err();
         }
     };
     // Reports come in input order; finished records of a resumed run are put back in
@@ -332,11 +335,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         }
     }
     progress.finish_and_clear();
-    if let Some(e) = write_error {
-        return Err(format!("cannot write the report: {e}"));
+    if let Some(e) = spool_error {
+        return Err(format!("cannot write the temporary report: {e}"));
     }
-    writer
-        .finish(&summary)
+    let summary = spool
+        .replay(checker.profile(), writer)
         .map_err(|e| format!("cannot write the report: {e}"))?;
     if !args.quiet {
         let lang = args.lang.unwrap_or_else(Lang::from_locale);

@@ -156,8 +156,8 @@ fn csv_report_is_written_atomically_with_a_bom_and_one_row_per_photo() {
         .unwrap();
     assert_eq!(&size_row[1], "fail");
     assert_eq!(
-        &size_row[2], "file.naming format.size mouth.no_teeth",
-        "failing rule ids, in report order"
+        &size_row[2], "file.naming format.size mouth.no_teeth batch.once",
+        "failing rule ids, in report order (the folder holds other copies of this portrait)"
     );
     assert!(size_row[3].contains("413×531"), "{}", &size_row[3]);
     let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
@@ -319,4 +319,54 @@ fn timings_name_every_model() {
     ] {
         assert!(text.contains(stage), "{stage} missing from:\n{text}");
     }
+}
+
+#[test]
+fn batch_once_names_every_photo_of_the_same_student_or_picture() {
+    let dir = tempfile::tempdir().unwrap();
+    let put = |from: &str, to: &str| std::fs::copy(photo(from), dir.path().join(to)).unwrap();
+    // The reference under its student's name; a resized, re-encoded copy under another
+    // name; another picture filed under the same student number; an unrelated picture.
+    let first17 = "11010520000101001";
+    let other_id = format!(
+        "{first17}{}",
+        photocheck::naming::check_char(first17).unwrap()
+    );
+    put(
+        "2021001234张三11010519491231002X.jpg",
+        "2021001234张三11010519491231002X.jpg",
+    );
+    put("wrong_size.jpg", "copy.jpg");
+    put("no_face.jpg", &format!("2021001234李四{other_id}.jpg"));
+    put("two_faces.jpg", "someone_else.jpg");
+    let out = photocheck(&["check", "-q", "-f", "jsonl", dir.path().to_str().unwrap()]);
+    let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let once = |name: &str| {
+        let r = records
+            .iter()
+            .find(|r| r["file"].as_str().unwrap().ends_with(name))
+            .unwrap();
+        r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "batch.once")
+            .unwrap()
+            .clone()
+    };
+    let first = once("2021001234张三11010519491231002X.jpg");
+    assert_eq!(first["status"], "fail");
+    let zh = first["message"]["zh"].as_str().unwrap();
+    assert!(zh.contains("copy.jpg") && zh.contains("同一张照片"), "{zh}");
+    assert!(zh.contains("李四") && zh.contains("学号相同"), "{zh}");
+    assert_eq!(once("copy.jpg")["status"], "fail");
+    assert_eq!(
+        once(&format!("2021001234李四{other_id}.jpg"))["status"],
+        "fail"
+    );
+    assert_eq!(once("someone_else.jpg")["status"], "pass");
 }

@@ -148,26 +148,30 @@ fn ctrl_c_leaves_a_valid_partial_report_and_resume_checks_only_the_rest() {
         .unwrap();
     }
     let report = dir.path().join("report.jsonl");
+    let tmp = dir.path().join("tmp");
+    std::fs::create_dir(&tmp).unwrap();
     let child = bin()
+        .env("TMPDIR", &tmp)
         .args(["check", "-q", "-o"])
         .arg(&report)
         .arg(&photos)
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    // Interrupt once some records are on their way to the report (its temporary file grows).
-    let start = Instant::now();
-    loop {
-        let written: u64 = std::fs::read_dir(dir.path())
-            .unwrap()
-            .filter_map(|e| e.ok())
-            .filter(|e| e.file_name().to_string_lossy().starts_with(".tmp"))
-            .filter_map(|e| e.metadata().ok())
+    // Interrupt once some records are in the run's spool: a temporary file in the child's
+    // TMPDIR, found through its open descriptors.
+    let spooled = |pid: u32| -> u64 {
+        std::fs::read_dir(format!("/proc/{pid}/fd"))
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|fd| std::fs::read_link(fd.path()).is_ok_and(|t| t.starts_with(&tmp)))
+            .filter_map(|fd| std::fs::metadata(fd.path()).ok())
             .map(|m| m.len())
-            .sum();
-        if written > 0 || start.elapsed() > Duration::from_secs(120) {
-            break;
-        }
+            .sum()
+    };
+    let start = Instant::now();
+    while spooled(child.id()) == 0 && start.elapsed() < Duration::from_secs(120) {
         std::thread::sleep(Duration::from_millis(20));
     }
     Command::new("kill")

@@ -17,6 +17,7 @@
 
 pub mod analysis;
 pub mod annotate;
+pub mod batch;
 pub mod engine;
 pub mod face_measures;
 pub mod intake;

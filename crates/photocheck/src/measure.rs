@@ -30,6 +30,27 @@ pub struct Background {
     pub samples: usize,
 }
 
+/// A 256-bit difference hash: the image shrunk to 17×16 grey pixels, one bit per pair of
+/// neighbours (is the left one brighter). Survives re-encoding, resizing and small
+/// exposure changes; a different photo differs in many bits.
+pub fn difference_hash(grey: &GrayImage) -> [u64; 4] {
+    let small = image::imageops::resize(grey, 17, 16, image::imageops::FilterType::Triangle);
+    let mut hash = [0u64; 4];
+    for y in 0..16 {
+        for x in 0..16 {
+            let brighter = small.get_pixel(x, y)[0] > small.get_pixel(x + 1, y)[0];
+            let word = &mut hash[(y / 4) as usize];
+            *word = (*word << 1) | brighter as u64;
+        }
+    }
+    hash
+}
+
+/// How many bits two difference hashes differ in.
+pub fn hash_distance(a: &[u64; 4], b: &[u64; 4]) -> u32 {
+    a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
+}
+
 /// CIELAB of an sRGB colour.
 pub fn lab_of(rgb: [u8; 3]) -> Lab {
     Srgb::new(rgb[0], rgb[1], rgb[2])
@@ -212,6 +233,21 @@ mod tests {
             sharpness(&GrayImage::from_pixel(8, 8, image::Luma([90]))),
             None
         );
+    }
+
+    #[test]
+    fn difference_hash_survives_resizing_but_not_a_different_picture() {
+        let picture =
+            GrayImage::from_fn(90, 80, |x, y| image::Luma([((x * 7 + y * 3) % 251) as u8]));
+        let resized =
+            image::imageops::resize(&picture, 45, 40, image::imageops::FilterType::Triangle);
+        let other = GrayImage::from_fn(90, 80, |x, y| {
+            image::Luma([((x * 13 + y * 29) % 253) as u8])
+        });
+        let bits =
+            |a: &GrayImage, b: &GrayImage| hash_distance(&difference_hash(a), &difference_hash(b));
+        assert!(bits(&picture, &resized) <= 24);
+        assert!(bits(&picture, &other) >= 64);
     }
 
     #[test]

@@ -164,6 +164,8 @@ impl Checker {
         report.overlay = overlay;
         report.student =
             crate::naming::student_of(name, &self.profile.rules.file_naming.params.pattern);
+        let hash = fingerprint(photo, &m);
+        report.fingerprint = Some(hash.iter().map(|w| format!("{w:016x}")).collect());
         if self.thumbnails {
             self.timings.time("thumbnails", || {
                 report.thumbnail = Some(annotate::thumbnail(&photo.working));
@@ -260,6 +262,22 @@ fn clothing_blues(
         }
     }
     blues
+}
+
+/// The difference hash of the main face's box, or of the whole frame without a face.
+fn fingerprint(photo: &Photo, m: &Measurements) -> [u64; 4] {
+    let working = &photo.working;
+    let face = m
+        .analysis
+        .as_ref()
+        .ok()
+        .and_then(|a| a.faces.first())
+        .and_then(|f| measure::clip_box(f.bbox, working.width(), working.height()));
+    let region = match face {
+        Some((x, y, w, h)) => image::imageops::crop_imm(working, x, y, w, h).to_image(),
+        None => working.clone(),
+    };
+    measure::difference_hash(&image::imageops::grayscale(&region))
 }
 
 /// Runs `check`, turning a panic into that photo's `error` record.

@@ -114,6 +114,8 @@ pub struct Analysis {
 pub struct Rules {
     #[serde(rename = "file.naming")]
     pub file_naming: Rule<FileNaming>,
+    #[serde(rename = "batch.once")]
+    pub batch_once: Rule<BatchOnce>,
     #[serde(rename = "format.jpeg")]
     pub format_jpeg: Rule<FormatJpeg>,
     #[serde(rename = "format.size")]
@@ -211,6 +213,12 @@ pub struct FileNaming {
     /// A regular expression over the file name without extension, with the groups
     /// `number`, `name` and `id`.
     pub pattern: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct BatchOnce {
+    /// Face hashes (256 bits) at most this many bits apart are the same photo.
+    pub max_hash_distance: u32,
 }
 
 /// A rule without parameters of its own.

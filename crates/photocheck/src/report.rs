@@ -105,6 +105,10 @@ pub struct PhotoReport {
     /// The student the file name names (学号+姓名+身份证号), when it does.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub student: Option<crate::naming::Student>,
+    /// A 256-bit difference hash of the face (or of the frame without one), as 64 hex
+    /// digits: near-identical photos have hashes a few bits apart.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
     /// Small JPEG previews as data URIs, for HTML reports: the photo and its overlay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
@@ -123,6 +127,7 @@ impl PhotoReport {
             facts: Some(facts),
             overlay: None,
             student: None,
+            fingerprint: None,
             thumbnail: None,
             overlay_thumbnail: None,
         }
@@ -138,6 +143,7 @@ impl PhotoReport {
             facts: None,
             overlay: None,
             student: None,
+            fingerprint: None,
             thumbnail: None,
             overlay_thumbnail: None,
         }

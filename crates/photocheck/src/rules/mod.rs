@@ -11,6 +11,7 @@ use crate::report::{CheckResult, Message, Status};
 
 mod background_blue;
 mod background_uniform;
+pub mod batch_once;
 mod clothing_not_blue;
 mod exposure_ok;
 mod eyebrows_visible;
@@ -165,13 +166,18 @@ pub fn run_all(m: &Measurements, profile: &Profile) -> Vec<CheckResult> {
         .collect()
 }
 
-/// The ids of the rules the profile enables, in report order.
+/// The ids of the rules the profile enables, in report order (batch.once, judged over a
+/// whole run, last).
 pub fn enabled_ids(profile: &Profile) -> Vec<&'static str> {
-    table(profile)
+    let mut ids: Vec<&'static str> = table(profile)
         .into_iter()
         .filter(|(_, enabled, _)| *enabled)
         .map(|(id, _, _)| id)
-        .collect()
+        .collect();
+    if profile.rules.batch_once.enabled {
+        ids.push(batch_once::ID);
+    }
+    ids
 }
 
 /// A short title of a rule, for summaries and report headings.

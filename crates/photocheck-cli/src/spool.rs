@@ -1,0 +1,60 @@
+//! The run's records on their way to the report: kept in a temporary file while the run
+//! lasts, with the few facts batch.once needs in memory; then written out with batch.once.
+
+use crate::output::ReportWriter;
+use photocheck::batch::BatchIndex;
+use photocheck::rules::batch_once;
+use photocheck::{PhotoReport, Profile, Summary, Verdict};
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
+
+pub struct Spool {
+    file: BufWriter<File>,
+    index: BatchIndex,
+}
+
+impl Spool {
+    /// An empty spool in an anonymous temporary file (gone when the process ends).
+    pub fn new() -> io::Result<Spool> {
+        Ok(Spool {
+            file: BufWriter::new(tempfile::tempfile()?),
+            index: BatchIndex::default(),
+        })
+    }
+
+    /// Adds a record. A batch.once result it already has (from a resumed report) is dropped:
+    /// it is judged again over this run.
+    pub fn add(&mut self, report: &PhotoReport) -> io::Result<()> {
+        let mut report = report.clone();
+        report.checks.retain(|c| c.id != batch_once::ID);
+        self.index.add(&report);
+        serde_json::to_writer(&mut self.file, &report)?;
+        self.file.write_all(b"\n")
+    }
+
+    /// Writes every record, in the order added, with its batch.once result, and closes the
+    /// report. Returns the run's summary.
+    pub fn replay(self, profile: &Profile, mut writer: ReportWriter) -> io::Result<Summary> {
+        let rule = &profile.rules.batch_once;
+        let collisions = if rule.enabled {
+            self.index.collisions(rule.params.max_hash_distance)
+        } else {
+            Default::default()
+        };
+        let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
+        file.rewind()?;
+        let mut summary = Summary::default();
+        for (i, line) in BufReader::new(file).lines().enumerate() {
+            let mut report: PhotoReport = serde_json::from_str(&line?)?;
+            if rule.enabled && report.verdict != Verdict::Error {
+                let found = collisions.get(&i).map_or(&[][..], |v| v.as_slice());
+                report.checks.push(batch_once::check(found, profile));
+                report.verdict = photocheck::report::verdict_of(&report.checks);
+            }
+            summary.add(&report);
+            writer.record(&report)?;
+        }
+        writer.finish(&summary)?;
+        Ok(summary)
+    }
+}

@@ -1,0 +1,90 @@
+//! `batch.once`: each student is photographed once — no other photo of the run has the same
+//! student number, id number or picture. Judged over a whole run (see [`crate::batch`]).
+
+use super::judged;
+use crate::batch::Collision;
+use crate::profile::Profile;
+use crate::report::{CheckResult, Message};
+use std::path::Path;
+
+pub const ID: &str = "batch.once";
+
+/// The result for one photo, given the photos it collides with.
+pub fn check(collisions: &[(String, Collision)], p: &Profile) -> CheckResult {
+    let rule = &p.rules.batch_once;
+    let limit = format!(
+        "no other photo with the same student number, id number or picture (≤ {} bits)",
+        rule.params.max_hash_distance
+    );
+    if collisions.is_empty() {
+        return judged(
+            ID,
+            rule,
+            true,
+            0,
+            limit,
+            Message::new("本批中只有一张", "the only one in this batch"),
+        );
+    }
+    let name = |f: &str| {
+        Path::new(f)
+            .file_name()
+            .map_or(f.to_string(), |n| n.to_string_lossy().into_owned())
+    };
+    let (mut zh, mut en) = (Vec::new(), Vec::new());
+    for (other, why) in collisions {
+        let other = name(other);
+        match why {
+            Collision::StudentNumber => {
+                zh.push(format!("与 {other} 学号相同"));
+                en.push(format!("the same student number as {other}"));
+            }
+            Collision::IdNumber => {
+                zh.push(format!("与 {other} 身份证号相同"));
+                en.push(format!("the same id number as {other}"));
+            }
+            Collision::SamePhoto(bits) => {
+                zh.push(format!("与 {other} 是同一张照片 (相差 {bits} 位)"));
+                en.push(format!("the same photo as {other} ({bits} bits apart)"));
+            }
+        }
+    }
+    let message = Message::new(
+        format!("{}：每位学生只能采集一次，请确认后保留一张", zh.join("；")),
+        format!(
+            "{}: each student is photographed once; keep one",
+            en.join("; ")
+        ),
+    );
+    judged(ID, rule, false, collisions.len(), limit, message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Status;
+
+    #[test]
+    fn collisions_fail_naming_the_others() {
+        let p = Profile::default();
+        assert_eq!(check(&[], &p).status, Status::Pass);
+        let r = check(
+            &[
+                ("x/2021001234张三.jpg".into(), Collision::StudentNumber),
+                ("y/b.jpg".into(), Collision::SamePhoto(3)),
+            ],
+            &p,
+        );
+        assert_eq!(r.status, Status::Fail);
+        assert!(
+            r.message.zh.contains("2021001234张三.jpg") && r.message.zh.contains("b.jpg"),
+            "{}",
+            r.message.zh
+        );
+        assert!(
+            r.message.en.contains("same student number"),
+            "{}",
+            r.message.en
+        );
+    }
+}
