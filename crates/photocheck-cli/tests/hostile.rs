@@ -13,6 +13,21 @@ fn testdata() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
+/// A folder `photos` in `dir` holding `count` links to the reference photo, named
+/// 00000.jpg, 00001.jpg, … (so that name order is input order).
+fn copies_of_the_reference(dir: &Path, count: usize) -> PathBuf {
+    let photos = dir.join("photos");
+    std::fs::create_dir(&photos).unwrap();
+    for i in 0..count {
+        std::fs::hard_link(
+            testdata().join("photos/reference.jpg"),
+            photos.join(format!("{i:05}.jpg")),
+        )
+        .unwrap();
+    }
+    photos
+}
+
 fn records(jsonl: &[u8]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(jsonl)
         .lines()
@@ -137,16 +152,8 @@ fn a_hostile_folder_gets_one_record_per_file_and_no_crash() {
 #[test]
 fn ctrl_c_leaves_a_valid_partial_report_and_resume_checks_only_the_rest() {
     let dir = tempfile::tempdir().unwrap();
-    let photos = dir.path().join("photos");
-    std::fs::create_dir(&photos).unwrap();
     let total = 300;
-    for i in 0..total {
-        std::fs::hard_link(
-            testdata().join("photos/reference.jpg"),
-            photos.join(format!("{i:04}.jpg")),
-        )
-        .unwrap();
-    }
+    let photos = copies_of_the_reference(dir.path(), total);
     let report = dir.path().join("report.jsonl");
     let tmp = dir.path().join("tmp");
     std::fs::create_dir(&tmp).unwrap();
@@ -212,7 +219,7 @@ fn ctrl_c_leaves_a_valid_partial_report_and_resume_checks_only_the_rest() {
     let mut want: Vec<String> = (0..total)
         .map(|i| {
             photos
-                .join(format!("{i:04}.jpg"))
+                .join(format!("{i:05}.jpg"))
                 .to_string_lossy()
                 .into_owned()
         })
@@ -305,16 +312,8 @@ fn process_usage(pid: u32) -> Option<(u64, usize)> {
 #[ignore = "several minutes: run with `cargo test --release -- --ignored`"]
 fn fifty_thousand_photos_give_fifty_thousand_records_with_flat_memory_and_descriptors() {
     let dir = tempfile::tempdir().unwrap();
-    let photos = dir.path().join("photos");
-    std::fs::create_dir(&photos).unwrap();
     let total = 50_000;
-    for i in 0..total {
-        std::fs::hard_link(
-            testdata().join("photos/reference.jpg"),
-            photos.join(format!("{i:05}.jpg")),
-        )
-        .unwrap();
-    }
+    let photos = copies_of_the_reference(dir.path(), total);
     let report = dir.path().join("report.jsonl");
     let mut child = bin()
         .args(["check", "-q", "--no-models", "-o"])

@@ -77,7 +77,7 @@ pub struct PhotoError {
 }
 
 /// The facts read from the file itself.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct FileSummary {
     pub format: String,
     pub width: u32,
@@ -256,14 +256,7 @@ mod tests {
         let ok = PhotoReport::checked(
             "b.jpg".into(),
             vec![check(Status::Fail)],
-            FileSummary {
-                format: "jpeg".into(),
-                width: 1,
-                height: 1,
-                bytes: 1,
-                dpi: None,
-                jpeg_quality: None,
-            },
+            FileSummary::default(),
         );
         let v = serde_json::to_value(&ok).unwrap();
         assert_eq!(v["checks"][0]["status"], "fail");
@@ -273,14 +266,7 @@ mod tests {
 
     #[test]
     fn summary_counts_verdicts_and_failing_rules() {
-        let facts = FileSummary {
-            format: "jpeg".into(),
-            width: 1,
-            height: 1,
-            bytes: 1,
-            dpi: None,
-            jpeg_quality: None,
-        };
+        let facts = FileSummary::default();
         let mut s = Summary::default();
         s.add(&PhotoReport::checked(
             "a".into(),
