@@ -47,7 +47,8 @@ impl Spool {
         for (i, line) in BufReader::new(file).lines().enumerate() {
             let mut report: PhotoReport = serde_json::from_str(&line?)?;
             if rule.enabled && report.verdict != Verdict::Error {
-                let found = collisions.get(&i).map_or(&[][..], |v| v.as_slice());
+                let none = Default::default();
+                let found = collisions.get(&i).unwrap_or(&none);
                 report.checks.push(batch_once::check(found, profile));
                 report.verdict = photocheck::report::verdict_of(&report.checks);
             }

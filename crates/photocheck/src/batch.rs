@@ -41,6 +41,32 @@ fn parse_hash(hex: &str) -> Option<[u64; 4]> {
     Some(hash)
 }
 
+/// The photos one photo collides with: the first few by name, the rest counted.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Found {
+    pub named: Vec<(String, Collision)>,
+    pub more: usize,
+}
+
+/// How many colliding photos a result names; the rest are counted.
+const NAMED: usize = 5;
+
+impl Found {
+    /// Notes the photos `others` (which may include `me`) as colliding for `why`.
+    fn note(&mut self, me: usize, others: &[usize], entries: &[Entry], why: Collision) {
+        let count = others.iter().filter(|&&o| o != me).count();
+        let mut taken = 0;
+        for &o in others.iter().filter(|&&o| o != me) {
+            if self.named.len() >= NAMED {
+                break;
+            }
+            self.named.push((entries[o].file.clone(), why));
+            taken += 1;
+        }
+        self.more += count - taken;
+    }
+}
+
 impl BatchIndex {
     /// Adds a photo's report (error records take part by name only).
     pub fn add(&mut self, report: &PhotoReport) {
@@ -52,46 +78,70 @@ impl BatchIndex {
         });
     }
 
-    /// For each photo (by the order added) that collides with others: the others' files
-    /// and why. Photos whose face hashes are at most `max_distance` bits apart are the same.
-    pub fn collisions(&self, max_distance: u32) -> HashMap<usize, Vec<(String, Collision)>> {
-        let mut found: HashMap<usize, Vec<(String, Collision)>> = HashMap::new();
-        let mut note = |a: usize, b: usize, why: Collision| {
-            found
-                .entry(a)
-                .or_default()
-                .push((self.entries[b].file.clone(), why));
-            found
-                .entry(b)
-                .or_default()
-                .push((self.entries[a].file.clone(), why));
-        };
-        let mut by_key = |key: fn(&Entry) -> Option<&String>, why: Collision| {
+    /// For each photo (by the order added) that collides with others: whom and why.
+    /// Photos whose face hashes are at most `max_distance` bits apart are the same. Work
+    /// grows with the number of distinct hashes squared, never with the copies of one.
+    pub fn collisions(&self, max_distance: u32) -> HashMap<usize, Found> {
+        let entries = &self.entries;
+        let mut found: HashMap<usize, Found> = HashMap::new();
+        let groups = |key: &dyn Fn(&Entry) -> Option<&String>| {
             let mut groups: HashMap<&String, Vec<usize>> = HashMap::new();
-            for (i, e) in self.entries.iter().enumerate() {
+            for (i, e) in entries.iter().enumerate() {
                 if let Some(k) = key(e) {
                     groups.entry(k).or_default().push(i);
                 }
             }
-            for members in groups.values().filter(|m| m.len() > 1) {
-                for (n, &a) in members.iter().enumerate() {
-                    for &b in &members[n + 1..] {
-                        note(a, b, why);
-                    }
+            groups
+                .into_values()
+                .filter(|m| m.len() > 1)
+                .collect::<Vec<_>>()
+        };
+        for (members, why) in groups(&|e| e.number.as_ref())
+            .into_iter()
+            .map(|m| (m, Collision::StudentNumber))
+            .chain(
+                groups(&|e| e.id.as_ref())
+                    .into_iter()
+                    .map(|m| (m, Collision::IdNumber)),
+            )
+        {
+            for &me in &members {
+                found
+                    .entry(me)
+                    .or_default()
+                    .note(me, &members, entries, why);
+            }
+        }
+        let mut buckets: HashMap<[u64; 4], Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            if let Some(h) = e.hash {
+                buckets.entry(h).or_default().push(i);
+            }
+        }
+        let buckets: Vec<([u64; 4], Vec<usize>)> = buckets.into_iter().collect();
+        for (a, (ha, ma)) in buckets.iter().enumerate() {
+            if ma.len() > 1 {
+                for &me in ma {
+                    found
+                        .entry(me)
+                        .or_default()
+                        .note(me, ma, entries, Collision::SamePhoto(0));
                 }
             }
-        };
-        by_key(|e| e.number.as_ref(), Collision::StudentNumber);
-        by_key(|e| e.id.as_ref(), Collision::IdNumber);
-        for a in 0..self.entries.len() {
-            let Some(ha) = &self.entries[a].hash else {
-                continue;
-            };
-            for b in a + 1..self.entries.len() {
-                if let Some(hb) = &self.entries[b].hash {
-                    let d = hash_distance(ha, hb);
-                    if d <= max_distance {
-                        note(a, b, Collision::SamePhoto(d));
+            for (hb, mb) in &buckets[a + 1..] {
+                let d = hash_distance(ha, hb);
+                if d <= max_distance {
+                    for &me in ma {
+                        found
+                            .entry(me)
+                            .or_default()
+                            .note(me, mb, entries, Collision::SamePhoto(d));
+                    }
+                    for &me in mb {
+                        found
+                            .entry(me)
+                            .or_default()
+                            .note(me, ma, entries, Collision::SamePhoto(d));
                     }
                 }
             }
@@ -107,15 +157,7 @@ mod tests {
     use crate::report::{FileSummary, PhotoReport};
 
     fn photo(file: &str, number: &str, id: &str, hash: [u64; 4]) -> PhotoReport {
-        let facts = FileSummary {
-            format: "jpeg".into(),
-            width: 1,
-            height: 1,
-            bytes: 1,
-            dpi: None,
-            jpeg_quality: None,
-        };
-        let mut r = PhotoReport::checked(file.into(), vec![], facts);
+        let mut r = PhotoReport::checked(file.into(), vec![], FileSummary::default());
         r.student = Some(Student {
             number: number.into(),
             name: "x".into(),
@@ -134,13 +176,40 @@ mod tests {
         index.add(&photo("d.jpg", "4", "D", [0b111, 0, 0, 0]));
         index.add(&photo("e.jpg", "5", "E", [0, 0, u64::MAX, u64::MAX]));
         let found = index.collisions(24);
-        assert_eq!(found[&0].len(), 3, "{:?}", found[&0]);
-        assert!(found[&1].contains(&("a.jpg".into(), Collision::StudentNumber)));
-        assert!(found[&2].contains(&("a.jpg".into(), Collision::IdNumber)));
-        assert!(found[&3].contains(&("a.jpg".into(), Collision::SamePhoto(3))));
+        assert_eq!(found[&0].named.len(), 3, "{:?}", found[&0]);
+        assert!(found[&1]
+            .named
+            .contains(&("a.jpg".into(), Collision::StudentNumber)));
+        assert!(found[&2]
+            .named
+            .contains(&("a.jpg".into(), Collision::IdNumber)));
+        assert!(found[&3]
+            .named
+            .contains(&("a.jpg".into(), Collision::SamePhoto(3))));
         assert!(
             !found.contains_key(&4),
             "a different photo of another student"
+        );
+    }
+
+    #[test]
+    fn many_copies_of_one_photo_name_a_few_and_count_the_rest() {
+        let mut index = BatchIndex::default();
+        for i in 0..1000 {
+            index.add(&photo(
+                &format!("{i}.jpg"),
+                &format!("n{i}"),
+                &format!("id{i}"),
+                [7, 7, 7, 7],
+            ));
+        }
+        let found = index.collisions(24);
+        assert_eq!(found.len(), 1000);
+        assert_eq!(found[&0].named.len(), 5);
+        assert_eq!(found[&0].named.len() + found[&0].more, 999);
+        assert!(
+            found[&0].named.iter().all(|(f, _)| f != "0.jpg"),
+            "never itself"
         );
     }
 }

@@ -2,7 +2,7 @@
 //! student number, id number or picture. Judged over a whole run (see [`crate::batch`]).
 
 use super::judged;
-use crate::batch::Collision;
+use crate::batch::{Collision, Found};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 use std::path::Path;
@@ -10,13 +10,13 @@ use std::path::Path;
 pub const ID: &str = "batch.once";
 
 /// The result for one photo, given the photos it collides with.
-pub fn check(collisions: &[(String, Collision)], p: &Profile) -> CheckResult {
+pub fn check(found: &Found, p: &Profile) -> CheckResult {
     let rule = &p.rules.batch_once;
     let limit = format!(
         "no other photo with the same student number, id number or picture (≤ {} bits)",
         rule.params.max_hash_distance
     );
-    if collisions.is_empty() {
+    if found.named.is_empty() {
         return judged(
             ID,
             rule,
@@ -32,7 +32,7 @@ pub fn check(collisions: &[(String, Collision)], p: &Profile) -> CheckResult {
             .map_or(f.to_string(), |n| n.to_string_lossy().into_owned())
     };
     let (mut zh, mut en) = (Vec::new(), Vec::new());
-    for (other, why) in collisions {
+    for (other, why) in &found.named {
         let other = name(other);
         match why {
             Collision::StudentNumber => {
@@ -49,6 +49,10 @@ pub fn check(collisions: &[(String, Collision)], p: &Profile) -> CheckResult {
             }
         }
     }
+    if found.more > 0 {
+        zh.push(format!("另有 {} 张", found.more));
+        en.push(format!("and {} more", found.more));
+    }
     let message = Message::new(
         format!("{}：每位学生只能采集一次，请确认后保留一张", zh.join("；")),
         format!(
@@ -56,7 +60,14 @@ pub fn check(collisions: &[(String, Collision)], p: &Profile) -> CheckResult {
             en.join("; ")
         ),
     );
-    judged(ID, rule, false, collisions.len(), limit, message)
+    judged(
+        ID,
+        rule,
+        false,
+        found.named.len() + found.more,
+        limit,
+        message,
+    )
 }
 
 #[cfg(test)]
@@ -67,15 +78,17 @@ mod tests {
     #[test]
     fn collisions_fail_naming_the_others() {
         let p = Profile::default();
-        assert_eq!(check(&[], &p).status, Status::Pass);
-        let r = check(
-            &[
+        assert_eq!(check(&Found::default(), &p).status, Status::Pass);
+        let found = Found {
+            named: vec![
                 ("x/2021001234张三.jpg".into(), Collision::StudentNumber),
                 ("y/b.jpg".into(), Collision::SamePhoto(3)),
             ],
-            &p,
-        );
+            more: 40,
+        };
+        let r = check(&found, &p);
         assert_eq!(r.status, Status::Fail);
+        assert!(r.message.zh.contains("另有 40 张"), "{}", r.message.zh);
         assert!(
             r.message.zh.contains("2021001234张三.jpg") && r.message.zh.contains("b.jpg"),
             "{}",
