@@ -305,7 +305,8 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     };
     // Records go to a spool first: batch.once is judged over the whole run, then every
     // record is written with it. Only a few facts per photo stay in memory.
-    let mut spool = Spool::new().map_err(|e| format!("cannot make a temporary file: {e}"))?;
+    let mut spool =
+        Spool::new(checker.profile()).map_err(|e| format!("cannot make a temporary file: {e}"))?;
     let mut spool_error = None;
     let mut emit = |report: &PhotoReport| {
         if spool_error.is_none() {

@@ -10,15 +10,16 @@ use std::io::{self, BufRead, BufReader, BufWriter, Seek, Write};
 
 pub struct Spool {
     file: BufWriter<File>,
-    index: BatchIndex,
+    /// The facts batch.once needs; `None` when the profile turns it off.
+    index: Option<BatchIndex>,
 }
 
 impl Spool {
     /// An empty spool in an anonymous temporary file (gone when the process ends).
-    pub fn new() -> io::Result<Spool> {
+    pub fn new(profile: &Profile) -> io::Result<Spool> {
         Ok(Spool {
             file: BufWriter::new(tempfile::tempfile()?),
-            index: BatchIndex::default(),
+            index: profile.rules.batch_once.enabled.then(BatchIndex::default),
         })
     }
 
@@ -27,7 +28,9 @@ impl Spool {
     pub fn add(&mut self, report: &PhotoReport) -> io::Result<()> {
         let mut report = report.clone();
         report.checks.retain(|c| c.id != batch_once::ID);
-        self.index.add(&report);
+        if let Some(index) = &mut self.index {
+            index.add(&report);
+        }
         serde_json::to_writer(&mut self.file, &report)?;
         self.file.write_all(b"\n")
     }
@@ -35,18 +38,16 @@ impl Spool {
     /// Writes every record, in the order added, with its batch.once result, and closes the
     /// report. Returns the run's summary.
     pub fn replay(self, profile: &Profile, mut writer: ReportWriter) -> io::Result<Summary> {
-        let rule = &profile.rules.batch_once;
-        let collisions = if rule.enabled {
-            self.index.collisions(rule.params.max_hash_distance)
-        } else {
-            Default::default()
-        };
+        let collisions = self
+            .index
+            .as_ref()
+            .map(|index| index.collisions(profile.rules.batch_once.params.max_hash_distance));
         let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
         file.rewind()?;
         let mut summary = Summary::default();
         for (i, line) in BufReader::new(file).lines().enumerate() {
             let mut report: PhotoReport = serde_json::from_str(&line?)?;
-            if rule.enabled && report.verdict != Verdict::Error {
+            if let (Some(collisions), false) = (&collisions, report.verdict == Verdict::Error) {
                 let none = Default::default();
                 let found = collisions.get(&i).unwrap_or(&none);
                 report.checks.push(batch_once::check(found, profile));
