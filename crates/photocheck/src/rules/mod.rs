@@ -187,6 +187,7 @@ pub fn title(id: &str) -> Message {
             "文件名须为 学号+姓名+身份证号",
             "file name: student number + name + id",
         ),
+        "batch.once" => ("每人只能采集一次", "one photo per student"),
         "format.jpeg" => ("文件格式须为 JPEG", "file must be a JPEG"),
         "format.size" => ("尺寸须为 480×640", "pixel size"),
         "format.color" => ("须为 24 位彩色", "24-bit colour"),
@@ -443,6 +444,14 @@ pub(crate) mod test_support {
         assert_eq!(results.len(), 25);
         for r in results {
             assert_eq!(r.status, Status::Pass, "{} : {:?}", r.id, r.message);
+        }
+    }
+
+    #[test]
+    fn every_rule_of_the_profile_has_a_title() {
+        for id in enabled_ids(&Profile::default()) {
+            let t = title(id);
+            assert_ne!(t.en, id, "{id} has no title");
         }
     }
 
