@@ -71,14 +71,13 @@ fn dist(a: Point, b: Point) -> f64 {
     ((a[0] - b[0]) as f64).hypot((a[1] - b[1]) as f64)
 }
 
-/// Measures the main face of `analysis` on the working copy.
-pub fn measure(working: &RgbImage, analysis: &Analysis) -> Option<FaceMeasures> {
+/// Measures the main face of `analysis` on the working copy (`grey` is its grey copy).
+pub fn measure(working: &RgbImage, grey: &GrayImage, analysis: &Analysis) -> Option<FaceMeasures> {
     let face = analysis.main.as_ref()?;
     let (w, h) = working.dimensions();
     let x_scale = 480.0 / w as f64;
     let y_scale = 640.0 / h as f64;
     let p = |i: usize| face.point(i);
-    let grey = image::imageops::grayscale(working);
 
     let (r_iris, l_iris) = (face.right_eye.iris_center(), face.left_eye.iris_center());
     let eyes = mid(r_iris, l_iris);
@@ -98,10 +97,10 @@ pub fn measure(working: &RgbImage, analysis: &Analysis) -> Option<FaceMeasures> 
         eye_openness: openness(&face.right_eye, face.pose.roll)
             .min(openness(&face.left_eye, face.pose.roll)),
         teeth: teeth(working, face),
-        brow_clearance: brow_clearance(&grey, face),
-        bridge_edges: bridge_edges(&grey, face),
-        cheek_balance: cheek_balance(&grey, face),
-        hot_spots: hot_spots(&grey, analysis),
+        brow_clearance: brow_clearance(grey, face),
+        bridge_edges: bridge_edges(grey, face),
+        cheek_balance: cheek_balance(grey, face),
+        hot_spots: hot_spots(grey, analysis),
         lip_saturation: lip_saturation(working, face),
     })
 }

@@ -135,14 +135,22 @@ impl Checker {
     /// Measures a decoded photo and runs the rules.
     fn judge(&self, name: &str, photo: &Photo) -> PhotoReport {
         let analysis = self.analyse(photo);
-        let overlay = match (&self.annotate_dir, &analysis) {
-            (Some(dir), Ok(a)) => self.timings.time("annotate", || {
+        // Drawn once, for the overlay file and the report's preview alike.
+        let drawn = match &analysis {
+            Ok(a) if self.annotate_dir.is_some() || self.thumbnails => Some(
+                self.timings
+                    .time("annotate", || annotate::overlay(&photo.working, a)),
+            ),
+            _ => None,
+        };
+        let overlay = match (&self.annotate_dir, &drawn) {
+            (Some(dir), Some(image)) => {
                 let path = annotate::overlay_path(dir, name);
-                annotate::overlay(&photo.working, a)
+                image
                     .save(&path)
                     .ok()
                     .map(|_| path.to_string_lossy().into_owned())
-            }),
+            }
             _ => None,
         };
         let m = self.timings.time("measure", || {
@@ -164,16 +172,11 @@ impl Checker {
         report.overlay = overlay;
         report.student =
             crate::naming::student_of(name, &self.profile.rules.file_naming.params.pattern);
-        let hash = fingerprint(photo, &m);
-        report.fingerprint = Some(hash.iter().map(|w| format!("{w:016x}")).collect());
+        report.fingerprint = Some(m.fingerprint.iter().map(|w| format!("{w:016x}")).collect());
         if self.thumbnails {
             self.timings.time("thumbnails", || {
                 report.thumbnail = Some(annotate::thumbnail(&photo.working));
-                report.overlay_thumbnail = m
-                    .analysis
-                    .as_ref()
-                    .ok()
-                    .map(|a| annotate::thumbnail(&annotate::overlay(&photo.working, a)));
+                report.overlay_thumbnail = drawn.as_ref().map(annotate::thumbnail);
             });
         }
         report
@@ -195,14 +198,15 @@ pub fn measurements(
 ) -> Measurements {
     let working = &photo.working;
     let (w, h) = working.dimensions();
+    // One grey copy per photo: the face's box, the face measures and the fingerprint use it.
+    let grey = image::imageops::grayscale(working);
     let face = analysis
         .as_ref()
         .ok()
         .and_then(|a| a.faces.first())
         .and_then(|f| measure::clip_box(f.bbox, w, h))
-        .map(|(x, y, bw, bh)| {
-            image::imageops::grayscale(&*image::imageops::crop_imm(working, x, y, bw, bh))
-        });
+        .map(|(x, y, bw, bh)| image::imageops::crop_imm(&grey, x, y, bw, bh).to_image());
+    let fingerprint = measure::difference_hash(face.as_ref().unwrap_or(&grey));
     let sharpness = face.as_ref().and_then(measure::sharpness);
     let exposure = face.as_ref().map(|f| measure::exposure(f, |_, _| true));
     let background = match &analysis {
@@ -216,7 +220,7 @@ pub fn measurements(
     let face_measures = analysis
         .as_ref()
         .ok()
-        .and_then(|a| face_measures::measure(working, a));
+        .and_then(|a| face_measures::measure(working, &grey, a));
     let person = analysis.as_ref().ok().and_then(|a| {
         let spec = &profile.rules.background_blue.params;
         let blue = person_measures::BlueSpec {
@@ -238,6 +242,7 @@ pub fn measurements(
         analysis,
         face: face_measures,
         person,
+        fingerprint,
     }
 }
 
@@ -262,22 +267,6 @@ fn clothing_blues(
         }
     }
     blues
-}
-
-/// The difference hash of the main face's box, or of the whole frame without a face.
-fn fingerprint(photo: &Photo, m: &Measurements) -> [u64; 4] {
-    let working = &photo.working;
-    let face = m
-        .analysis
-        .as_ref()
-        .ok()
-        .and_then(|a| a.faces.first())
-        .and_then(|f| measure::clip_box(f.bbox, working.width(), working.height()));
-    let region = match face {
-        Some((x, y, w, h)) => image::imageops::crop_imm(working, x, y, w, h).to_image(),
-        None => working.clone(),
-    };
-    measure::difference_hash(&image::imageops::grayscale(&region))
 }
 
 /// Runs `check`, turning a panic into that photo's `error` record.

@@ -57,6 +57,8 @@ pub struct Measurements {
     pub face: Option<FaceMeasures>,
     /// Measurements of the person around the main face; `None` without one.
     pub person: Option<PersonMeasures>,
+    /// Difference hash of the main face's box (of the frame without a face), for batch.once.
+    pub fingerprint: [u64; 4],
 }
 
 type Check = fn(&Measurements, &Profile) -> CheckResult;
@@ -384,6 +386,7 @@ pub(crate) mod test_support {
             person: Some(PersonMeasures {
                 clothing_blue: Some(0.02),
             }),
+            fingerprint: [0; 4],
         }
     }
 
