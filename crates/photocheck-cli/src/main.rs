@@ -10,6 +10,7 @@ use clap::{Args, Parser, Subcommand};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use output::{CsvEncoding, ReportFormat, ReportWriter};
 use photocheck::engine::{default_model_dir, fetch_models, missing_files};
+use photocheck::roster::Roster;
 use photocheck::rules::{enabled_ids, title};
 use photocheck::{Checker, Engine, PhotoReport, Profile, Summary, Verdict};
 use spool::Spool;
@@ -95,6 +96,10 @@ struct CheckArgs {
     /// check the rest, and write the whole report there (or to --output).
     #[arg(long, value_name = "REPORT")]
     resume: Option<PathBuf>,
+    /// Class roster (CSV: 学号, 姓名, 身份证号, optional 班级; UTF-8 or GBK) to reconcile the
+    /// photos with: students with no photo, photos of no student, names or ids that differ.
+    #[arg(long, value_name = "FILE.csv")]
+    roster: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
     /// Write each photo with its face box, landmarks and mask outline drawn into DIR.
@@ -259,6 +264,10 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         .filter(|(_, name)| !done.contains_key(*name))
         .map(|(path, _)| path.clone())
         .collect();
+    let roster = match &args.roster {
+        Some(path) => Some(Roster::read(path).map_err(|e| e.to_string())?),
+        None => None,
+    };
     let (checker, pool) = build_checker(&args.engine)?;
 
     let header = serde_json::json!({
@@ -272,6 +281,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         enabled_ids(checker.profile()),
         &header,
         args.csv_encoding,
+        roster.is_some(),
     )
     .map_err(|e| format!("cannot write the report: {e}"))?;
 
@@ -340,7 +350,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         return Err(format!("cannot write the temporary report: {e}"));
     }
     let summary = spool
-        .replay(checker.profile(), writer)
+        .replay(checker.profile(), roster.as_ref(), writer)
         .map_err(|e| format!("cannot write the report: {e}"))?;
     if !args.quiet {
         let lang = args.lang.unwrap_or_else(Lang::from_locale);
@@ -412,6 +422,31 @@ fn print_summary(
     }
     for (kind, n) in &summary.errors {
         eprintln!("  {n:>6}  {} {kind}", lang.pick("无法读取：", "error:"));
+    }
+    if let Some(r) = &summary.roster {
+        match lang {
+            Lang::Zh => eprintln!(
+                "名单 {} 人：一致 {}，信息不符 {}，缺照片 {}；名单外照片 {}，文件名无法识别 {}",
+                r.students, r.matched, r.mismatched, r.missing.len(), r.not_on_roster, r.unnamed
+            ),
+            Lang::En => eprintln!(
+                "roster of {}: {} agree, {} differ, {} without a photo; {} photos not on it, {} unnamed",
+                r.students, r.matched, r.mismatched, r.missing.len(), r.not_on_roster, r.unnamed
+            ),
+        }
+        const SHOWN: usize = 10;
+        for e in r.missing.iter().take(SHOWN) {
+            eprintln!(
+                "  {} {} {} {}",
+                lang.pick("缺照片", "no photo:"),
+                e.number,
+                e.name,
+                e.class.as_deref().unwrap_or("")
+            );
+        }
+        if r.missing.len() > SHOWN {
+            eprintln!("  … {}", r.missing.len() - SHOWN);
+        }
     }
     if let Some(path) = output {
         eprintln!("{} {}", lang.pick("报告：", "report:"), path.display());

@@ -1,6 +1,7 @@
 //! Report writers: JSON, JSON Lines and CSV, streamed record by record, to standard output
 //! or to a file written atomically (a temporary file renamed into place when complete).
 
+use photocheck::roster::RosterStatus;
 use photocheck::rules::title;
 use photocheck::{PhotoReport, Status, Summary};
 use std::io::{self, BufWriter, Write};
@@ -72,6 +73,9 @@ pub struct ReportWriter {
     sink: Sink,
     rule_ids: Vec<&'static str>,
     csv_encoding: CsvEncoding,
+    /// Whether the run is reconciled with a roster (CSV: class and roster columns, and
+    /// rows for students with no photo).
+    roster: bool,
     records: usize,
 }
 
@@ -84,6 +88,7 @@ impl ReportWriter {
         rule_ids: Vec<&'static str>,
         header: &serde_json::Value,
         csv_encoding: CsvEncoding,
+        roster: bool,
     ) -> io::Result<ReportWriter> {
         let sink = match output {
             None => Sink::Stdout(BufWriter::new(io::stdout())),
@@ -103,6 +108,7 @@ impl ReportWriter {
             sink,
             rule_ids,
             csv_encoding,
+            roster,
             records: 0,
         };
         writer.start(header)?;
@@ -118,9 +124,7 @@ impl ReportWriter {
             }
             ReportFormat::Jsonl => Ok(()),
             ReportFormat::Html => {
-                let (head, _) = HTML
-                    .split_once(ROWS)
-                    .expect("the template has a rows marker");
+                let (head, _) = html_parts();
                 let profile = header["profile"].as_str().unwrap_or("");
                 let head = head.replace(
                     "<span id=\"profile\"></span>",
@@ -143,6 +147,9 @@ impl ReportWriter {
                 .iter()
                 .map(|s| s.to_string())
                 .collect();
+                if self.roster {
+                    row.extend(["班级 class".to_string(), "名单核对 roster".to_string()]);
+                }
                 row.extend(
                     self.rule_ids
                         .iter()
@@ -168,7 +175,7 @@ impl ReportWriter {
                 self.sink.write_all(b"\n")?;
             }
             ReportFormat::Csv => {
-                let row = csv_row_of(report, &self.rule_ids);
+                let row = csv_row_of(report, &self.rule_ids, self.roster);
                 self.csv_row(&row)?;
             }
             ReportFormat::Html => self.sink.write_all(html_row(report).as_bytes())?,
@@ -201,12 +208,28 @@ impl ReportWriter {
                 self.sink.write_all(b"}\n")?;
             }
             ReportFormat::Html => {
-                let (_, tail) = HTML
-                    .split_once(ROWS)
-                    .expect("the template has a rows marker");
+                let (_, (middle, tail)) = html_parts();
+                self.sink.write_all(middle.as_bytes())?;
+                if let Some(roster) = &summary.roster {
+                    self.sink.write_all(html_missing(roster).as_bytes())?;
+                }
                 self.sink.write_all(tail.as_bytes())?;
             }
-            ReportFormat::Jsonl | ReportFormat::Csv => {}
+            ReportFormat::Csv => {
+                // Students with no photo get a row each, after the photos, so that the
+                // spreadsheet lists everyone who still owes a photo.
+                let missing = summary.roster.iter().flat_map(|r| &r.missing);
+                for e in missing {
+                    let mut row = vec![String::new(); 6 + 2 + self.rule_ids.len()];
+                    row[1] = "missing".to_string();
+                    row[3] = format!("缺照片：{} {} {}", e.number, e.name, e.id);
+                    row[4] = format!("no photo: {} {} {}", e.number, e.name, e.id);
+                    row[6] = e.class.clone().unwrap_or_default();
+                    row[7] = "名单中有此学生，但没有照片 / on the roster, no photo".to_string();
+                    self.csv_row(&row)?;
+                }
+            }
+            ReportFormat::Jsonl => {}
         }
         self.sink.flush()?;
         match self.sink {
@@ -222,8 +245,8 @@ impl ReportWriter {
 }
 
 /// A photo's CSV row: file, verdict, failing rule ids, problems in Chinese and English,
-/// error, then each rule's status.
-fn csv_row_of(report: &PhotoReport, rule_ids: &[&str]) -> Vec<String> {
+/// error, with a roster the class and the roster's finding, then each rule's status.
+fn csv_row_of(report: &PhotoReport, rule_ids: &[&str], roster: bool) -> Vec<String> {
     let problems: Vec<_> = report
         .checks
         .iter()
@@ -253,6 +276,11 @@ fn csv_row_of(report: &PhotoReport, rule_ids: &[&str]) -> Vec<String> {
             .map(|e| e.message.clone())
             .unwrap_or_default(),
     ];
+    if roster {
+        let found = report.roster.as_ref();
+        row.push(found.and_then(|r| r.class.clone()).unwrap_or_default());
+        row.push(found.map(|r| r.message.zh.clone()).unwrap_or_default());
+    }
     for id in rule_ids {
         let status = report.checks.iter().find(|c| c.id == *id).map(|c| c.status);
         row.push(
@@ -271,7 +299,36 @@ fn csv_row_of(report: &PhotoReport, rule_ids: &[&str]) -> Vec<String> {
 
 /// The HTML report's page; rows go where the marker is.
 const HTML: &str = include_str!("report.html");
-const ROWS: &str = "<!--ROWS-->";
+
+/// The page around its two marked places: head, then (between rows and missing students)
+/// middle, then tail.
+fn html_parts() -> (&'static str, (&'static str, &'static str)) {
+    let (head, rest) = HTML
+        .split_once("<!--ROWS-->")
+        .expect("the template has a rows marker");
+    let parts = rest
+        .split_once("<!--MISSING-->")
+        .expect("the template has a missing-students marker");
+    (head, parts)
+}
+
+/// The list of roster students with no photo.
+fn html_missing(roster: &photocheck::roster::RosterSummary) -> String {
+    let mut out = format!(
+        "<section id=\"missing\"><h2><span class=\"zh\">缺照片的学生</span><span class=\"en\">students with no photo</span> <b id=\"count-missing\">{}</b> / {}</h2><ul>",
+        roster.missing.len(),
+        roster.students
+    );
+    for e in &roster.missing {
+        out += &format!(
+            "<li>{} {} <span class=\"rule\">{}</span></li>",
+            escape(&e.number),
+            escape(&e.name),
+            escape(e.class.as_deref().unwrap_or(""))
+        );
+    }
+    out + "</ul></section>\n"
+}
 
 /// Text made safe inside HTML elements and attribute values.
 fn escape(text: &str) -> String {
@@ -284,10 +341,16 @@ fn escape(text: &str) -> String {
 /// One photo's table row: previews, file and student, verdict, problems in both languages.
 fn html_row(report: &PhotoReport) -> String {
     let path = std::path::Path::new(&report.file);
-    let class = path
-        .parent()
-        .and_then(|p| p.file_name())
-        .map(|n| n.to_string_lossy().into_owned())
+    // The roster's class, else the photo's sub-folder.
+    let class = report
+        .roster
+        .as_ref()
+        .and_then(|r| r.class.clone())
+        .or_else(|| {
+            path.parent()
+                .and_then(|p| p.file_name())
+                .map(|n| n.to_string_lossy().into_owned())
+        })
         .unwrap_or_default();
     let failing: Vec<&str> = report
         .checks
@@ -322,6 +385,17 @@ fn html_row(report: &PhotoReport) -> String {
     }
     if let Some(e) = &report.error {
         problems += &format!("<li class=\"fail\">{}</li>", escape(&e.message));
+    }
+    if let Some(r) = report
+        .roster
+        .as_ref()
+        .filter(|r| r.status != RosterStatus::Matched)
+    {
+        problems += &format!(
+            "<li class=\"roster\"><span class=\"zh\">名单：{}</span><span class=\"en\">roster: {}</span></li>",
+            escape(&r.message.zh),
+            escape(&r.message.en)
+        );
     }
     let verdict = report.verdict.as_str();
     let (zh, en) = match report.verdict {

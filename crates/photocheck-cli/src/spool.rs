@@ -3,6 +3,8 @@
 
 use crate::output::ReportWriter;
 use photocheck::batch::BatchIndex;
+use photocheck::naming::student_of;
+use photocheck::roster::{Roster, RosterMatcher};
 use photocheck::rules::batch_once;
 use photocheck::{PhotoReport, Profile, Summary, Verdict};
 use std::fs::File;
@@ -35,9 +37,16 @@ impl Spool {
         self.file.write_all(b"\n")
     }
 
-    /// Writes every record, in the order added, with its batch.once result, and closes the
-    /// report. Returns the run's summary.
-    pub fn replay(self, profile: &Profile, mut writer: ReportWriter) -> io::Result<Summary> {
+    /// Writes every record, in the order added, with its batch.once result and its place on
+    /// the roster (when there is one), and closes the report. Returns the run's summary.
+    pub fn replay(
+        self,
+        profile: &Profile,
+        roster: Option<&Roster>,
+        mut writer: ReportWriter,
+    ) -> io::Result<Summary> {
+        let mut matcher = roster.map(Roster::matcher);
+        let pattern = &profile.rules.file_naming.params.pattern;
         let collisions = self
             .index
             .as_ref()
@@ -53,9 +62,18 @@ impl Spool {
                 report.checks.push(batch_once::check(found, profile));
                 report.verdict = photocheck::report::verdict_of(&report.checks);
             }
+            if let Some(matcher) = &mut matcher {
+                // Unreadable photos still name their student.
+                let student = report
+                    .student
+                    .clone()
+                    .or_else(|| student_of(&report.file, pattern));
+                report.roster = Some(matcher.check(student.as_ref()));
+            }
             summary.add(&report);
             writer.record(&report)?;
         }
+        summary.roster = matcher.map(RosterMatcher::finish);
         writer.finish(&summary)?;
         Ok(summary)
     }

@@ -370,3 +370,93 @@ fn batch_once_names_every_photo_of_the_same_student_or_picture() {
     );
     assert_eq!(once("someone_else.jpg")["status"], "pass");
 }
+
+#[test]
+fn a_roster_reconciles_the_folder_missing_students_mismatches_and_strangers() {
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("photos");
+    std::fs::create_dir(&folder).unwrap();
+    for name in [
+        "2021001234张三11010519491231002X.jpg",
+        "2021001235李四110105194912310021.jpg",
+    ] {
+        std::fs::copy(photo(name), folder.join(name)).unwrap();
+    }
+    std::fs::copy(photo("reference.jpg"), folder.join("reference.jpg")).unwrap();
+    // A GBK roster as old Excel saves it: 李四 is 李思 there, and 王五 has no photo.
+    let roster = dir.path().join("名单.csv");
+    let text = "学号,姓名,身份证号,班级\r\n2021001234,张三,11010519491231002X,计科1班\r\n\
+                2021001235,李思,110105194912310021,计科1班\r\n2021001236,王五,110105200001010011,计科2班\r\n";
+    std::fs::write(&roster, encoding_rs::GBK.encode(text).0).unwrap();
+    let csv = dir.path().join("report.csv");
+    let out = photocheck(&[
+        "check",
+        "--no-models",
+        "--lang",
+        "zh",
+        "--roster",
+        roster.to_str().unwrap(),
+        "-o",
+        csv.to_str().unwrap(),
+        folder.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("缺照片 2021001236 王五"), "{stderr}");
+    assert!(stderr.contains("一致 1，信息不符 1，缺照片 1"), "{stderr}");
+    let table = std::fs::read_to_string(&csv).unwrap();
+    let rows: Vec<&str> = table.lines().collect();
+    assert_eq!(
+        rows.len(),
+        1 + 3 + 1,
+        "header, three photos, one missing student"
+    );
+    assert!(rows[4].contains("missing") && rows[4].contains("王五") && rows[4].contains("计科2班"));
+    let lisi = rows
+        .iter()
+        .find(|r| r.contains("李四110105194912310021.jpg,"))
+        .unwrap();
+    assert!(
+        lisi.contains("姓名与名单不符") && lisi.contains("李思"),
+        "{lisi}"
+    );
+
+    let out = photocheck(&[
+        "check",
+        "-q",
+        "--no-models",
+        "-f",
+        "json",
+        "--roster",
+        roster.to_str().unwrap(),
+        folder.to_str().unwrap(),
+    ]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let summary = &doc["summary"]["roster"];
+    assert_eq!(summary["students"], 3);
+    assert_eq!(summary["missing"][0]["name"], "王五");
+    assert_eq!(summary["not_on_roster"], 0);
+    assert_eq!(summary["unnamed"], 1, "reference.jpg names nobody");
+    let status = |name: &str| {
+        doc["photos"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["file"].as_str().unwrap().ends_with(name))
+            .unwrap()["roster"]["status"]
+            .clone()
+    };
+    assert_eq!(status("2021001234张三11010519491231002X.jpg"), "matched");
+    assert_eq!(status("2021001235李四110105194912310021.jpg"), "mismatch");
+    assert_eq!(status("reference.jpg"), "unnamed");
+
+    std::fs::write(&roster, "学号,姓名\n2021001234,张三\n").unwrap();
+    let out = photocheck(&[
+        "check",
+        "--no-models",
+        "--roster",
+        roster.to_str().unwrap(),
+        folder.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("身份证号"));
+}

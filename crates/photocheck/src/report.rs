@@ -114,6 +114,9 @@ pub struct PhotoReport {
     pub thumbnail: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overlay_thumbnail: Option<String>,
+    /// How the photo stands against the class roster (`--roster`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<crate::roster::RosterMatch>,
 }
 
 impl PhotoReport {
@@ -130,6 +133,7 @@ impl PhotoReport {
             fingerprint: None,
             thumbnail: None,
             overlay_thumbnail: None,
+            roster: None,
         }
     }
 
@@ -146,6 +150,7 @@ impl PhotoReport {
             fingerprint: None,
             thumbnail: None,
             overlay_thumbnail: None,
+            roster: None,
         }
     }
 
@@ -180,6 +185,9 @@ pub struct Summary {
     pub warnings: std::collections::BTreeMap<String, usize>,
     /// Unreadable photos per error kind.
     pub errors: std::collections::BTreeMap<String, usize>,
+    /// The run against the class roster, when one was given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roster: Option<crate::roster::RosterSummary>,
 }
 
 impl Summary {
