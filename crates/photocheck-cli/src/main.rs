@@ -2,6 +2,7 @@
 
 mod discover;
 mod eval;
+mod fixing;
 mod output;
 mod resume;
 mod spool;
@@ -39,6 +40,27 @@ enum Command {
     Spec(SpecArgs),
     /// Score the checker against hand labels, per rule (the accuracy harness).
     Eval(EvalArgs),
+    /// Write compliant copies of photos that fail only on file rules or framing (size,
+    /// dpi, JPEG quality, head position) into a folder; the originals are never touched.
+    Fix(FixArgs),
+}
+
+#[derive(Args)]
+struct FixArgs {
+    /// Photo files or folders (folders are searched recursively).
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// Folder for the fixed copies (created; sub-folders are kept, names end in .jpg).
+    #[arg(short, long, value_name = "DIR")]
+    out: PathBuf,
+    /// No progress bar and no summary.
+    #[arg(short, long)]
+    quiet: bool,
+    /// Language of the listing and summary [default: zh under a Chinese locale, else en].
+    #[arg(long, value_enum)]
+    lang: Option<Lang>,
+    #[command(flatten)]
+    engine: EngineArgs,
 }
 
 #[derive(Args)]
@@ -159,6 +181,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Spec(args) => spec(args),
         Command::Eval(args) => evaluate(args),
+        Command::Fix(args) => fix(args),
     };
     result.unwrap_or_else(|message| {
         eprintln!("photocheck: {message}");
@@ -378,6 +401,81 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         return Ok(ExitCode::from(INTERRUPTED));
     }
     Ok(if summary.count(Verdict::Pass) == summary.photos {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn fix(args: FixArgs) -> Result<ExitCode, String> {
+    let inputs = discover::discover(&args.paths);
+    for (path, problem) in &inputs.problems {
+        eprintln!("photocheck: skipped {}: {problem}", path.display());
+    }
+    if inputs.files.is_empty() {
+        return Err("no photos found in the given paths".to_string());
+    }
+    std::fs::create_dir_all(&args.out)
+        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
+    let out = std::fs::canonicalize(&args.out).map_err(|e| e.to_string())?;
+    if args
+        .paths
+        .iter()
+        .any(|p| std::fs::canonicalize(p).is_ok_and(|p| p == out))
+    {
+        return Err(
+            "the output folder must not be a folder of the photos: originals are never overwritten"
+                .to_string(),
+        );
+    }
+    let (checker, pool) = build_checker(&args.engine)?;
+    let progress = if args.quiet {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::with_draw_target(
+            Some(inputs.files.len() as u64),
+            ProgressDrawTarget::stderr(),
+        )
+    };
+    let lines = pool.install(|| {
+        fixing::fix_all(&checker, &inputs.files, &args.paths, &args.out, || {
+            progress.inc(1)
+        })
+    });
+    progress.finish_and_clear();
+    let lang = args.lang.unwrap_or_else(Lang::from_locale);
+    let mut counts = [0usize; 3];
+    for line in &lines {
+        counts[line.kind as usize] += 1;
+        let details: Vec<&str> = line
+            .details
+            .iter()
+            .map(|m| lang.pick(&m.zh, &m.en))
+            .collect();
+        println!(
+            "{}\t{}\t{}\t{}",
+            line.kind.as_str(),
+            line.source.display(),
+            line.copy
+                .as_ref()
+                .map_or(String::new(), |c| c.display().to_string()),
+            details.join(lang.pick("；", "; "))
+        );
+    }
+    let [fixed, compliant, declined] = counts;
+    if !args.quiet {
+        match lang {
+            Lang::Zh => eprintln!(
+                "已修复 {fixed} 张 (写入 {})，本已合格 {compliant} 张，无法修复 {declined} 张",
+                args.out.display()
+            ),
+            Lang::En => eprintln!(
+                "fixed {fixed} (copies in {}), already compliant {compliant}, declined {declined}",
+                args.out.display()
+            ),
+        }
+    }
+    Ok(if declined == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)

@@ -117,6 +117,18 @@ pub struct Photo {
 }
 
 impl Photo {
+    /// A photo from its facts and its full-size upright image.
+    pub fn new(facts: FileFacts, image: &RgbImage, profile: &Profile) -> Photo {
+        let (width, height) = (image.width(), image.height());
+        let working = working_copy(image, profile.analysis.height);
+        Photo {
+            facts,
+            width,
+            height,
+            working,
+        }
+    }
+
     /// Working-copy pixels per original pixel.
     pub fn scale(&self) -> f64 {
         self.working.height() as f64 / self.height as f64
@@ -190,17 +202,17 @@ pub fn check_limits(facts: &FileFacts, profile: &Profile) -> Result<(), PhotoErr
 
 /// Reads, checks and decodes a photo from its bytes.
 pub fn load(bytes: &[u8], profile: &Profile) -> Result<Photo, PhotoError> {
+    let (facts, image) = load_full(bytes, profile)?;
+    Ok(Photo::new(facts, &image, profile))
+}
+
+/// Reads a photo's facts, holds them to the profile's limits and decodes it at full size,
+/// upright.
+pub fn load_full(bytes: &[u8], profile: &Profile) -> Result<(FileFacts, RgbImage), PhotoError> {
     let facts = read_facts(bytes)?;
     check_limits(&facts, profile)?;
     let image = decode(bytes, &facts, profile)?;
-    let (width, height) = (image.width(), image.height());
-    let working = working_copy(&image, profile.analysis.height);
-    Ok(Photo {
-        facts,
-        width,
-        height,
-        working,
-    })
+    Ok((facts, image))
 }
 
 fn decode(bytes: &[u8], facts: &FileFacts, profile: &Profile) -> Result<RgbImage, PhotoError> {

@@ -20,6 +20,7 @@ pub mod annotate;
 pub mod batch;
 pub mod engine;
 pub mod face_measures;
+pub mod fix;
 pub mod intake;
 pub mod measure;
 pub mod naming;

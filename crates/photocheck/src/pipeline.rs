@@ -288,7 +288,7 @@ fn isolate(name: &str, check: impl FnOnce() -> PhotoReport) -> PhotoReport {
 }
 
 /// Reads a file, refusing one larger than `limit` bytes without reading it.
-fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, PhotoError> {
+pub(crate) fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>, PhotoError> {
     let io_error = |e: std::io::Error| PhotoError {
         kind: "io".to_string(),
         message: format!("无法读取文件 / cannot read the file: {e}"),

@@ -17,7 +17,7 @@ mod exposure_ok;
 mod eyebrows_visible;
 mod eyes_open;
 mod faces_single;
-mod file_naming;
+pub mod file_naming;
 mod format_bytes;
 mod format_color;
 mod format_dpi;
