@@ -5,6 +5,7 @@
 //! (BlazeFace short range, FaceMesh, Iris, Selfie segmentation).
 
 use crate::engine::{Engine, Sessions};
+use crate::resize;
 use crate::timings::Timings;
 use image::{imageops, GrayImage, Luma, RgbImage};
 use imageproc::geometric_transformations::{warp_into_with, Interpolation};
@@ -189,7 +190,7 @@ fn detect_faces(sessions: &mut Sessions, image: &RgbImage) -> Result<Vec<Face>, 
         ((h as f32 * scale).round() as u32).max(1),
     );
     let (pad_x, pad_y) = ((DETECTOR_SIZE - rw) / 2, (DETECTOR_SIZE - rh) / 2);
-    let small = imageops::resize(image, rw, rh, imageops::FilterType::Triangle);
+    let small = resize::rgb(image, rw, rh, resize::Filter::Bilinear);
     let side = DETECTOR_SIZE as usize;
     let mut input = Array4::<f32>::from_elem((1, side, side, 3), -1.0);
     fill(
@@ -469,12 +470,7 @@ fn head_pose(mesh: &[[f32; 3]], right_eye: &Eye, left_eye: &Eye) -> HeadPose {
 const SELFIE_SIZE: u32 = 256;
 
 fn person_mask(sessions: &mut Sessions, image: &RgbImage) -> Result<GrayImage, ort::Error> {
-    let small = imageops::resize(
-        image,
-        SELFIE_SIZE,
-        SELFIE_SIZE,
-        imageops::FilterType::Triangle,
-    );
+    let small = resize::rgb(image, SELFIE_SIZE, SELFIE_SIZE, resize::Filter::Bilinear);
     let side = SELFIE_SIZE as usize;
     let mut input = Array4::<f32>::zeros((1, side, side, 3));
     fill(&mut input, 0, &small, 0, 0, 0.0, 1.0);
@@ -485,11 +481,11 @@ fn person_mask(sessions: &mut Sessions, image: &RgbImage) -> Result<GrayImage, o
     let mask = GrayImage::from_fn(SELFIE_SIZE, SELFIE_SIZE, |x, y| {
         Luma([(probability[(y * SELFIE_SIZE + x) as usize].clamp(0.0, 1.0) * 255.0).round() as u8])
     });
-    Ok(imageops::resize(
+    Ok(resize::grey(
         &mask,
         image.width(),
         image.height(),
-        imageops::FilterType::Triangle,
+        resize::Filter::Bilinear,
     ))
 }
 

@@ -273,7 +273,7 @@ pub fn working_copy(image: &RgbImage, height: u32) -> RgbImage {
     if (ww, wh) == image.dimensions() {
         return image.clone();
     }
-    image::imageops::resize(image, ww, wh, image::imageops::FilterType::Triangle)
+    crate::resize::rgb(image, ww, wh, crate::resize::Filter::Bilinear)
 }
 
 // ---------------------------------------------------------------------------------------

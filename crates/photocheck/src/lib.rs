@@ -28,6 +28,7 @@ pub mod person_measures;
 mod pipeline;
 pub mod profile;
 pub mod report;
+pub mod resize;
 pub mod roster;
 pub mod rules;
 pub mod timings;
