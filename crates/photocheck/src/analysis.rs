@@ -7,7 +7,7 @@
 use crate::engine::{Engine, Sessions};
 use crate::resize;
 use crate::timings::Timings;
-use image::{imageops, GrayImage, Luma, RgbImage};
+use image::{imageops, GrayImage, RgbImage};
 use imageproc::geometric_transformations::{warp_into_with, Interpolation};
 use ndarray::Array4;
 use ort::value::TensorRef;
@@ -148,9 +148,15 @@ fn fill(
     high: f32,
 ) {
     let scale = (high - low) / 255.0;
-    for (x, y, p) in image.enumerate_pixels() {
-        for c in 0..3 {
-            tensor[[batch, y0 + y as usize, x0 + x as usize, c]] = p[c] as f32 * scale + low;
+    let (_, rows, cols, _) = tensor.dim();
+    let values = tensor
+        .as_slice_mut()
+        .expect("tensors are made in standard layout");
+    let width = image.width() as usize * 3;
+    for (y, row) in image.as_raw().chunks_exact(width).enumerate() {
+        let start = ((batch * rows + y0 + y) * cols + x0) * 3;
+        for (value, &p) in values[start..start + width].iter_mut().zip(row) {
+            *value = p as f32 * scale + low;
         }
     }
 }
@@ -478,9 +484,15 @@ fn person_mask(sessions: &mut Sessions, image: &RgbImage) -> Result<GrayImage, o
         .selfie
         .run(ort::inputs![TensorRef::from_array_view(&input)?])?;
     let (_, probability) = outputs[0].try_extract_tensor::<f32>()?;
-    let mask = GrayImage::from_fn(SELFIE_SIZE, SELFIE_SIZE, |x, y| {
-        Luma([(probability[(y * SELFIE_SIZE + x) as usize].clamp(0.0, 1.0) * 255.0).round() as u8])
-    });
+    let mask = GrayImage::from_raw(
+        SELFIE_SIZE,
+        SELFIE_SIZE,
+        probability
+            .iter()
+            .map(|p| (p.clamp(0.0, 1.0) * 255.0 + 0.5) as u8)
+            .collect(),
+    )
+    .expect("the model's output has one value per pixel");
     Ok(resize::grey(
         &mask,
         image.width(),
