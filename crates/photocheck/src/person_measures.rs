@@ -55,6 +55,10 @@ fn face_width(face: &FaceDetail) -> f32 {
     (face.point(LEFT_CHEEK)[0] - face.point(RIGHT_CHEEK)[0]).abs()
 }
 
+/// Clothing is sampled every this many pixels across and down (thousands of samples on a
+/// 480×640 portrait: plenty for a share).
+const CLOTHING_STEP: u32 = 4;
+
 /// Clothing: person pixels from a third of a face below the chin to the bottom.
 fn clothing_blue(
     image: &RgbImage,
@@ -64,8 +68,8 @@ fn clothing_blue(
 ) -> Option<f64> {
     let top = (face.point(CHIN)[1] + face_width(face) / 3.0).max(0.0) as u32;
     let (mut total, mut blue) = (0usize, 0usize);
-    for y in (top..image.height()).step_by(2) {
-        for x in (0..image.width()).step_by(2) {
+    for y in (top..image.height()).step_by(CLOTHING_STEP as usize) {
+        for x in (0..image.width()).step_by(CLOTHING_STEP as usize) {
             if analysis.person_mask.get_pixel(x, y)[0] < SURELY_PERSON {
                 continue;
             }
@@ -76,6 +80,7 @@ fn clothing_blue(
         }
     }
     // Fewer than ~1 % of the frame's pixels: no clothing to speak of.
-    (total * 4 * 100 >= (image.width() * image.height()) as usize)
+    let per_sample = (CLOTHING_STEP * CLOTHING_STEP) as usize;
+    (total * per_sample * 100 >= (image.width() * image.height()) as usize)
         .then(|| blue as f64 / total as f64)
 }
