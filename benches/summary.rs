@@ -38,6 +38,12 @@ struct Args {
 
 #[derive(Subcommand)]
 enum Mode {
+    /// Write the benchmark photos into FOLDER/photos (for other tools to run over).
+    MakePhotos {
+        folder: PathBuf,
+        #[arg(long, default_value_t = 1000)]
+        count: usize,
+    },
     /// Photos/s of detection + mesh + person mask + background mean over FOLDER's photos.
     ThreeModels {
         folder: PathBuf,
@@ -223,6 +229,10 @@ fn three_models(dir: &Path, paths: &[PathBuf], threads: usize, runs: usize) -> V
 
 fn main() {
     let args = Args::parse();
+    if let Some(Mode::MakePhotos { folder, count }) = &args.command {
+        photo_folder(folder, *count).expect("write the photos");
+        return;
+    }
     let models = model_dir();
     if let Some(Mode::ThreeModels {
         folder,
