@@ -255,6 +255,45 @@ fn main() {
     }
     let work = tempfile::tempdir().expect("temporary folder");
     let (_, paths) = photo_folder(work.path(), args.photos).expect("write the photos");
+    // Whole processes first, while this one is small: a child's peak memory (wait4's
+    // maxrss) counts the pages it shares with this process between fork and exec.
+    eprintln!("bench-summary: cold start and peak memory (whole processes)");
+    let cli = cli();
+    let one = &paths[0];
+    let cold: Vec<f64> = (0..args.runs)
+        .map(|_| {
+            let mut command = Command::new(&cli);
+            command
+                .arg("check")
+                .arg("-q")
+                .arg("-o")
+                .arg(work.path().join("one.json"));
+            command.arg("--models").arg(&models).arg(one);
+            measure_process(&mut command).0.as_secs_f64() * 1e3
+        })
+        .collect();
+    let mut memory = serde_json::Map::new();
+    for &count in &args.memory_photos {
+        let folder = tempfile::tempdir_in(work.path()).expect("temporary folder");
+        let (photos, _) = photo_folder(folder.path(), count).expect("write the photos");
+        let (mut peaks, mut rates) = (Vec::new(), Vec::new());
+        for _ in 0..args.runs {
+            let mut command = Command::new(&cli);
+            command
+                .arg("check")
+                .arg("-q")
+                .arg("-o")
+                .arg(folder.path().join("report.jsonl"));
+            command.arg("--models").arg(&models).arg(&photos);
+            let (took, peak) = measure_process(&mut command);
+            peaks.push(peak as f64 / 1e6);
+            rates.push(count as f64 / took.as_secs_f64());
+        }
+        memory.insert(
+            count.to_string(),
+            json!({ "peak_mb": round2(median(peaks)), "photos_per_s": round2(median(rates)) }),
+        );
+    }
     // Each variant as the four models' inputs, made once: the floor times inference alone.
     let inputs: Vec<Vec<ModelInput>> = photocheck_benches::variants()
         .iter()
@@ -291,43 +330,6 @@ fn main() {
                 "three_models_photos_per_s": round2(median(three)),
                 "stage_median_ms": stages,
             }),
-        );
-    }
-    eprintln!("bench-summary: cold start and peak memory (whole processes)");
-    let cli = cli();
-    let one = &paths[0];
-    let cold: Vec<f64> = (0..args.runs)
-        .map(|_| {
-            let mut command = Command::new(&cli);
-            command
-                .arg("check")
-                .arg("-q")
-                .arg("-o")
-                .arg(work.path().join("one.json"));
-            command.arg("--models").arg(&models).arg(one);
-            measure_process(&mut command).0.as_secs_f64() * 1e3
-        })
-        .collect();
-    let mut memory = serde_json::Map::new();
-    for &count in &args.memory_photos {
-        let folder = tempfile::tempdir_in(work.path()).expect("temporary folder");
-        let (photos, _) = photo_folder(folder.path(), count).expect("write the photos");
-        let (mut peaks, mut rates) = (Vec::new(), Vec::new());
-        for _ in 0..args.runs {
-            let mut command = Command::new(&cli);
-            command
-                .arg("check")
-                .arg("-q")
-                .arg("-o")
-                .arg(folder.path().join("report.jsonl"));
-            command.arg("--models").arg(&models).arg(&photos);
-            let (took, peak) = measure_process(&mut command);
-            peaks.push(peak as f64 / 1e6);
-            rates.push(count as f64 / took.as_secs_f64());
-        }
-        memory.insert(
-            count.to_string(),
-            json!({ "peak_mb": round2(median(peaks)), "photos_per_s": round2(median(rates)) }),
         );
     }
     let summary = json!({

@@ -256,14 +256,20 @@ fn evaluate(args: EvalArgs) -> Result<ExitCode, String> {
 /// Exit status when a run was interrupted (as shells report a SIGINT).
 const INTERRUPTED: u8 = 130;
 
-fn check(args: CheckArgs) -> Result<ExitCode, String> {
-    let inputs = discover::discover(&args.paths);
+/// The photos under `paths`; folders that cannot be listed are named on standard error.
+fn find_photos(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
+    let inputs = discover::discover(paths);
     for (path, problem) in &inputs.problems {
         eprintln!("photocheck: skipped {}: {problem}", path.display());
     }
     if inputs.files.is_empty() {
         return Err("no photos found in the given paths".to_string());
     }
+    Ok(inputs.files)
+}
+
+fn check(args: CheckArgs) -> Result<ExitCode, String> {
+    let files = find_photos(&args.paths)?;
     let output = args.output.clone().or_else(|| args.resume.clone());
     let format = args.format.unwrap_or_else(|| {
         output
@@ -275,13 +281,11 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         Some(_) => return Err("--resume needs a JSON Lines report (--format jsonl)".to_string()),
         None => Default::default(),
     };
-    let names: Vec<String> = inputs
-        .files
+    let names: Vec<String> = files
         .iter()
         .map(|p| p.to_string_lossy().into_owned())
         .collect();
-    let remaining: Vec<PathBuf> = inputs
-        .files
+    let remaining: Vec<PathBuf> = files
         .iter()
         .zip(&names)
         .filter(|(_, name)| !done.contains_key(*name))
@@ -408,13 +412,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
 }
 
 fn fix(args: FixArgs) -> Result<ExitCode, String> {
-    let inputs = discover::discover(&args.paths);
-    for (path, problem) in &inputs.problems {
-        eprintln!("photocheck: skipped {}: {problem}", path.display());
-    }
-    if inputs.files.is_empty() {
-        return Err("no photos found in the given paths".to_string());
-    }
+    let files = find_photos(&args.paths)?;
     std::fs::create_dir_all(&args.out)
         .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
     let out = std::fs::canonicalize(&args.out).map_err(|e| e.to_string())?;
@@ -432,16 +430,10 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
     let progress = if args.quiet {
         ProgressBar::hidden()
     } else {
-        ProgressBar::with_draw_target(
-            Some(inputs.files.len() as u64),
-            ProgressDrawTarget::stderr(),
-        )
+        ProgressBar::with_draw_target(Some(files.len() as u64), ProgressDrawTarget::stderr())
     };
-    let lines = pool.install(|| {
-        fixing::fix_all(&checker, &inputs.files, &args.paths, &args.out, || {
-            progress.inc(1)
-        })
-    });
+    let lines = pool
+        .install(|| fixing::fix_all(&checker, &files, &args.paths, &args.out, || progress.inc(1)));
     progress.finish_and_clear();
     let lang = args.lang.unwrap_or_else(Lang::from_locale);
     let mut counts = [0usize; 3];

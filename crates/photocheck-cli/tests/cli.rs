@@ -1,22 +1,10 @@
 //! The command line as a user runs it: reports, exit codes, profile errors.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn photocheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_photocheck"))
-        .args(args)
-        .output()
-        .expect("run photocheck")
-}
-
-fn photos() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/photos")
-}
-
-fn photo(name: &str) -> String {
-    photos().join(name).to_string_lossy().into_owned()
-}
+use common::{photo, photocheck, photos};
+use std::path::Path;
+use std::process::Command;
 
 fn photo_count() -> usize {
     std::fs::read_dir(photos()).unwrap().count()

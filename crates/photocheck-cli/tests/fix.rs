@@ -1,20 +1,12 @@
 //! `photocheck fix`: copies of photos that fail only on file rules or framing pass the
 //! checker; every other photo is declined with the reason, and originals are untouched.
 
+mod common;
+
+use common::{photocheck, photos};
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn photocheck(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_photocheck"))
-        .args(args)
-        .output()
-        .expect("run photocheck")
-}
-
-fn photos() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/photos")
-}
+use std::path::Path;
+use std::process::Output;
 
 /// A school profile under which the reference portrait passes (her smile shows teeth) and
 /// file names are not judged (the test photos are not named by the convention).

@@ -1,11 +1,9 @@
 //! The HTML report in a real browser: it opens, and the counts it shows match the JSON.
 
-use std::path::PathBuf;
-use std::process::Command;
+mod common;
 
-fn photos() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/photos")
-}
+use common::photos;
+use std::process::Command;
 
 /// The number the page shows in the element with this id.
 fn shown(dom: &str, id: &str) -> usize {
