@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::photos;
+use common::{photocheck, photos};
 use std::process::Command;
 
 /// The number the page shows in the element with this id.
@@ -23,15 +23,20 @@ fn shown(dom: &str, id: &str) -> usize {
 fn counts_shown_in_headless_chromium_match_the_json_report() {
     let dir = tempfile::tempdir().unwrap();
     let html = dir.path().join("report.html");
-    let run = |args: &[&str]| {
-        Command::new(env!("CARGO_BIN_EXE_photocheck"))
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    let out = run(&[
+    // Two students with a photo, two without.
+    let roster = dir.path().join("roster.csv");
+    std::fs::write(
+        &roster,
+        "学号,姓名,身份证号\n2021001234,张三,11010519491231002X\n2021001235,李四,110105194912310021\n\
+         2021001236,王五,110105200001010011\n2021001237,赵六,110105199001010010\n",
+    )
+    .unwrap();
+    let roster = roster.to_str().unwrap();
+    let out = photocheck(&[
         "check",
         "-q",
+        "--roster",
+        roster,
         "-o",
         html.to_str().unwrap(),
         photos().to_str().unwrap(),
@@ -42,7 +47,15 @@ fn counts_shown_in_headless_chromium_match_the_json_report() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let out = run(&["check", "-q", "-f", "json", photos().to_str().unwrap()]);
+    let out = photocheck(&[
+        "check",
+        "-q",
+        "--roster",
+        roster,
+        "-f",
+        "json",
+        photos().to_str().unwrap(),
+    ]);
     let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
 
     let browser = Command::new("chromium")
@@ -80,4 +93,10 @@ fn counts_shown_in_headless_chromium_match_the_json_report() {
         photos,
         "one row per photo"
     );
+    let missing = json["summary"]["roster"]["missing"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert_eq!(missing, 2, "王五 and 赵六 have no photo");
+    assert_eq!(shown(&dom, "count-missing"), missing);
 }

@@ -36,9 +36,11 @@ pub enum RosterError {
     MissingColumn(&'static str),
     #[error("名单第 {line} 行 / roster line {line}: {problem}")]
     Row { line: usize, problem: String },
-    #[error("名单中学号 {number} 出现两次 (第 {first} 行和第 {second} 行) / student number {number} is on lines {first} and {second}")]
+    #[error("名单中{what_zh} {value} 出现两次 (第 {first} 行和第 {second} 行) / {what_en} {value} is on lines {first} and {second}")]
     Duplicate {
-        number: String,
+        what_zh: &'static str,
+        what_en: &'static str,
+        value: String,
         first: usize,
         second: usize,
     },
@@ -112,7 +114,9 @@ impl Roster {
             .from_reader(text.as_bytes());
         let mut columns: Option<[Option<usize>; 4]> = None;
         let mut roster = Roster::default();
-        let mut lines: HashMap<String, usize> = HashMap::new();
+        // Line of each student number and each id number seen.
+        let mut numbers: HashMap<String, usize> = HashMap::new();
+        let mut ids: HashMap<String, usize> = HashMap::new();
         for (i, record) in reader.records().enumerate() {
             let line = i + 1;
             let record = record.map_err(|e| RosterError::Row {
@@ -153,14 +157,21 @@ impl Roster {
                 class: Some(cell(3)).filter(|c| !c.is_empty()),
             };
             check_entry(&entry).map_err(|problem| RosterError::Row { line, problem })?;
-            if let Some(&first) = lines.get(&entry.number) {
-                return Err(RosterError::Duplicate {
-                    number: entry.number,
-                    first,
-                    second: line,
-                });
+            for (seen, value, what_zh, what_en) in [
+                (&mut numbers, &entry.number, "学号", "student number"),
+                (&mut ids, &entry.id, "身份证号", "id number"),
+            ] {
+                if let Some(&first) = seen.get(value) {
+                    return Err(RosterError::Duplicate {
+                        what_zh,
+                        what_en,
+                        value: value.clone(),
+                        first,
+                        second: line,
+                    });
+                }
+                seen.insert(value.clone(), line);
             }
-            lines.insert(entry.number.clone(), line);
             roster.push(entry);
         }
         if roster.entries.is_empty() {
@@ -486,6 +497,17 @@ mod tests {
         assert!(matches!(
             Roster::parse(duplicate.as_bytes()),
             Err(RosterError::Duplicate {
+                what_en: "student number",
+                first: 2,
+                second: 3,
+                ..
+            })
+        ));
+        let same_id = format!("学号,姓名,身份证号\n2021001,张三,{ZHANG}\n2021002,李四,{ZHANG}\n");
+        assert!(matches!(
+            Roster::parse(same_id.as_bytes()),
+            Err(RosterError::Duplicate {
+                what_en: "id number",
                 first: 2,
                 second: 3,
                 ..
