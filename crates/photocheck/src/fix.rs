@@ -125,11 +125,11 @@ pub fn fix(checker: &Checker, name: &str, bytes: &[u8]) -> FixOutcome {
 
 /// A window of the upright original, in its pixels.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Crop {
-    pub x: f64,
-    pub y: f64,
-    pub width: f64,
-    pub height: f64,
+struct Crop {
+    x: f64,
+    y: f64,
+    width: f64,
+    height: f64,
 }
 
 /// How far off 3:4 (relative) a photo may be and still be scaled whole.
