@@ -37,7 +37,7 @@ pub fn variants() -> Vec<Vec<u8>> {
             let y = spare_y / 2;
             let window = image::imageops::crop_imm(&reference, x, y, cw, ch).to_image();
             let photo =
-                photocheck::resize::rgb(&window, w, h, photocheck::resize::Filter::Bilinear);
+                photocheck::resize::resize(&window, w, h, photocheck::resize::Filter::Bilinear);
             let mut jpeg = Vec::new();
             let mut encoder = JpegEncoder::new_with_quality(&mut jpeg, 90);
             encoder.set_pixel_density(PixelDensity::dpi(300));

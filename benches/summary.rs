@@ -260,15 +260,16 @@ fn main() {
     eprintln!("bench-summary: cold start and peak memory (whole processes)");
     let cli = cli();
     let one = &paths[0];
+    // `photocheck check` as a user runs it, over `input`, the report into `report`.
+    let check = |input: &Path, report: PathBuf| {
+        let mut command = Command::new(&cli);
+        command.args(["check", "-q", "-o"]).arg(report);
+        command.arg("--models").arg(&models).arg(input);
+        command
+    };
     let cold: Vec<f64> = (0..args.runs)
         .map(|_| {
-            let mut command = Command::new(&cli);
-            command
-                .arg("check")
-                .arg("-q")
-                .arg("-o")
-                .arg(work.path().join("one.json"));
-            command.arg("--models").arg(&models).arg(one);
+            let mut command = check(one, work.path().join("one.json"));
             measure_process(&mut command).0.as_secs_f64() * 1e3
         })
         .collect();
@@ -278,13 +279,7 @@ fn main() {
         let (photos, _) = photo_folder(folder.path(), count).expect("write the photos");
         let (mut peaks, mut rates) = (Vec::new(), Vec::new());
         for _ in 0..args.runs {
-            let mut command = Command::new(&cli);
-            command
-                .arg("check")
-                .arg("-q")
-                .arg("-o")
-                .arg(folder.path().join("report.jsonl"));
-            command.arg("--models").arg(&models).arg(&photos);
+            let mut command = check(&photos, folder.path().join("report.jsonl"));
             let (took, peak) = measure_process(&mut command);
             peaks.push(peak as f64 / 1e6);
             rates.push(count as f64 / took.as_secs_f64());

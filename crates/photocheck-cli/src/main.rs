@@ -8,6 +8,7 @@ mod resume;
 mod spool;
 
 use clap::{Args, Parser, Subcommand};
+use fixing::FixKind;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use output::{CsvEncoding, ReportFormat, ReportWriter};
 use photocheck::engine::{default_model_dir, fetch_models, missing_files};
@@ -436,9 +437,13 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         .install(|| fixing::fix_all(&checker, &files, &args.paths, &args.out, || progress.inc(1)));
     progress.finish_and_clear();
     let lang = args.lang.unwrap_or_else(Lang::from_locale);
-    let mut counts = [0usize; 3];
+    let count = |kind| lines.iter().filter(|l| l.kind == kind).count();
+    let (fixed, compliant, declined) = (
+        count(FixKind::Fixed),
+        count(FixKind::Compliant),
+        count(FixKind::Declined),
+    );
     for line in &lines {
-        counts[line.kind as usize] += 1;
         let details: Vec<&str> = line
             .details
             .iter()
@@ -454,7 +459,6 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
             details.join(lang.pick("；", "; "))
         );
     }
-    let [fixed, compliant, declined] = counts;
     if !args.quiet {
         match lang {
             Lang::Zh => eprintln!(

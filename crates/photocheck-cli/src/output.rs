@@ -220,12 +220,18 @@ impl ReportWriter {
                 // spreadsheet lists everyone who still owes a photo.
                 let missing = summary.roster.iter().flat_map(|r| &r.missing);
                 for e in missing {
-                    let mut row = vec![String::new(); 6 + 2 + self.rule_ids.len()];
-                    row[1] = "missing".to_string();
-                    row[3] = format!("缺照片：{} {} {}", e.number, e.name, e.id);
-                    row[4] = format!("no photo: {} {} {}", e.number, e.name, e.id);
-                    row[6] = e.class.clone().unwrap_or_default();
-                    row[7] = "名单中有此学生，但没有照片 / on the roster, no photo".to_string();
+                    // The columns of a photo's row (csv_row_of), no rule statuses.
+                    let mut row = vec![
+                        String::new(),
+                        "missing".to_string(),
+                        String::new(),
+                        format!("缺照片：{} {} {}", e.number, e.name, e.id),
+                        format!("no photo: {} {} {}", e.number, e.name, e.id),
+                        String::new(),
+                        e.class.clone().unwrap_or_default(),
+                        "名单中有此学生，但没有照片 / on the roster, no photo".to_string(),
+                    ];
+                    row.resize(row.len() + self.rule_ids.len(), String::new());
                     self.csv_row(&row)?;
                 }
             }

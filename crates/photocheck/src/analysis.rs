@@ -180,7 +180,7 @@ impl ModelInput {
             Model::Iris => (2, IRIS_SIZE),
             Model::PersonMask => (1, SELFIE_SIZE),
         };
-        let scaled = resize::rgb(image, side, side, resize::Filter::Bilinear);
+        let scaled = resize::resize(image, side, side, resize::Filter::Bilinear);
         let n = side as usize;
         let mut tensor = Array4::<f32>::zeros((batch, n, n, 3));
         for b in 0..batch {
@@ -273,7 +273,7 @@ pub fn detect_faces(engine: &Engine, image: &RgbImage) -> Result<Vec<Face>, ort:
         ((h as f32 * scale).round() as u32).max(1),
     );
     let (pad_x, pad_y) = ((DETECTOR_SIZE - rw) / 2, (DETECTOR_SIZE - rh) / 2);
-    let small = resize::rgb(image, rw, rh, resize::Filter::Bilinear);
+    let small = resize::resize(image, rw, rh, resize::Filter::Bilinear);
     let side = DETECTOR_SIZE as usize;
     let mut input = Array4::<f32>::from_elem((1, side, side, 3), -1.0);
     fill(
@@ -601,7 +601,7 @@ const SELFIE_SIZE: u32 = 256;
 
 /// Person probability (0–255) per pixel of `image`, from selfie segmentation.
 pub fn person_mask(engine: &Engine, image: &RgbImage) -> Result<GrayImage, ort::Error> {
-    let small = resize::rgb(image, SELFIE_SIZE, SELFIE_SIZE, resize::Filter::Bilinear);
+    let small = resize::resize(image, SELFIE_SIZE, SELFIE_SIZE, resize::Filter::Bilinear);
     let side = SELFIE_SIZE as usize;
     let mut input = Array4::<f32>::zeros((1, side, side, 3));
     fill(&mut input, 0, &small, 0, 0, 0.0, 1.0);
@@ -619,7 +619,7 @@ pub fn person_mask(engine: &Engine, image: &RgbImage) -> Result<GrayImage, ort::
             .collect(),
     )
     .expect("the model's output has one value per pixel");
-    Ok(resize::grey(
+    Ok(resize::resize(
         &mask,
         image.width(),
         image.height(),

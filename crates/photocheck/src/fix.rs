@@ -288,7 +288,7 @@ fn render(image: &RgbImage, crop: Crop, width: u32, height: u32) -> RgbImage {
     if (w, h) == (width, height) {
         return window;
     }
-    crate::resize::rgb(&window, width, height, crate::resize::Filter::Lanczos3)
+    crate::resize::resize(&window, width, height, crate::resize::Filter::Lanczos3)
 }
 
 /// JPEG quality tried first: high, so that the estimate from the tables clears any

@@ -273,7 +273,7 @@ pub fn working_copy(image: &RgbImage, height: u32) -> RgbImage {
     if (ww, wh) == image.dimensions() {
         return image.clone();
     }
-    crate::resize::rgb(image, ww, wh, crate::resize::Filter::Bilinear)
+    crate::resize::resize(image, ww, wh, crate::resize::Filter::Bilinear)
 }
 
 // ---------------------------------------------------------------------------------------

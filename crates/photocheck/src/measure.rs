@@ -34,7 +34,7 @@ pub struct Background {
 /// neighbours (is the left one brighter). Survives re-encoding, resizing and small
 /// exposure changes; a different photo differs in many bits.
 pub fn difference_hash(grey: &GrayImage) -> [u64; 4] {
-    let small = crate::resize::grey(grey, 17, 16, crate::resize::Filter::Bilinear);
+    let small = crate::resize::resize(grey, 17, 16, crate::resize::Filter::Bilinear);
     let mut hash = [0u64; 4];
     for y in 0..16 {
         for x in 0..16 {
