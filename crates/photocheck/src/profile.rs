@@ -195,10 +195,12 @@ pub struct Min {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PoseFrontal {
-    pub max_yaw: f64,
-    pub max_pitch: f64,
+    /// Largest angle between the face's direction and the camera's axis, yaw and pitch
+    /// together: a face turned 12° and tipped 12° is 17° off the camera, as far as one
+    /// turned 17°.
+    pub max_turn: f64,
     pub max_gaze: f64,
-    /// Raw pitch of a level head, subtracted before `max_pitch` applies.
+    /// Raw pitch of a level head, subtracted before `max_turn` applies.
     pub pitch_offset: f64,
 }
 
