@@ -1,7 +1,12 @@
-//! Overlays that show what the checker saw: face boxes, mesh, eyes and irises, and the
-//! outline of the person mask, drawn on the working copy.
+//! Overlays that show what the checker saw, drawn on the working copy: face boxes, mesh,
+//! eyes and irises, the outline of the person mask, and a dot grid over the regions the
+//! person rules measured: green on the background pixels (background.blue and
+//! background.uniform), orange on the clothing (clothing.not_blue), red on clothing it
+//! counted as blue.
 
 use crate::analysis::Analysis;
+use crate::person_measures::{BlueSpec, ClothingRegion};
+use crate::pipeline::is_background;
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_filled_circle_mut, draw_hollow_circle_mut, draw_hollow_rect_mut};
 use imageproc::rect::Rect;
@@ -13,10 +18,36 @@ const MESH: Rgb<u8> = Rgb([255, 255, 255]);
 const EYE: Rgb<u8> = Rgb([0, 255, 255]);
 const IRIS: Rgb<u8> = Rgb([255, 0, 255]);
 const MASK_EDGE: Rgb<u8> = Rgb([255, 220, 0]);
+const BACKGROUND: Rgb<u8> = Rgb([0, 255, 120]);
+const CLOTHING: Rgb<u8> = Rgb([255, 150, 0]);
+const BLUE_CLOTHING: Rgb<u8> = Rgb([255, 0, 0]);
+/// Spacing of the region dots, in pixels.
+const REGION_GRID: u32 = 12;
 
-/// The working copy with the analysis drawn on it.
-pub fn overlay(working: &RgbImage, analysis: &Analysis) -> RgbImage {
+/// The working copy with the analysis drawn on it; `blue` says which clothing counts as
+/// blue.
+pub fn overlay(working: &RgbImage, analysis: &Analysis, blue: &BlueSpec) -> RgbImage {
     let mut out = working.clone();
+    let clothing = analysis
+        .main
+        .as_ref()
+        .map(|face| ClothingRegion::new(analysis, face));
+    for y in (REGION_GRID / 2..out.height()).step_by(REGION_GRID as usize) {
+        for x in (REGION_GRID / 2..out.width()).step_by(REGION_GRID as usize) {
+            let colour = if is_background(analysis, x, y) {
+                BACKGROUND
+            } else if clothing.as_ref().is_some_and(|c| c.contains(x, y)) {
+                if blue.is_blue(working.get_pixel(x, y).0) {
+                    BLUE_CLOTHING
+                } else {
+                    CLOTHING
+                }
+            } else {
+                continue;
+            };
+            dot(&mut out, [x as f32, y as f32], 1, colour);
+        }
+    }
     let mask = &analysis.person_mask;
     let inside = |x: u32, y: u32| mask.get_pixel(x, y)[0] >= 128;
     for y in 1..out.height().saturating_sub(1) {
@@ -112,6 +143,31 @@ pub fn overlay_path(dir: &Path, photo: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn region_dots_mark_background_clothing_and_blue_clothing() {
+        use crate::profile::Profile;
+        // Grey backdrop above row 400; below it the person: blue clothing on the image's
+        // left half, dark grey on the right.
+        let mut analysis = crate::rules::test_support::test_analysis();
+        let mut image = RgbImage::from_pixel(480, 640, Rgb([200, 200, 200]));
+        for y in 400..640 {
+            for x in 0..480 {
+                analysis.person_mask.put_pixel(x, y, image::Luma([255]));
+                let cloth = if x < 240 { [0, 163, 230] } else { [60, 60, 60] };
+                image.put_pixel(x, y, Rgb(cloth));
+            }
+        }
+        let blue = crate::pipeline::blue_spec(&Profile::default(), None);
+        let out = overlay(&image, &analysis, &blue);
+        // Dots sit on a 12 px grid starting at 6.
+        assert_eq!(*out.get_pixel(42, 42), BACKGROUND);
+        assert_eq!(*out.get_pixel(102, 402), BLUE_CLOTHING);
+        assert_eq!(*out.get_pixel(402, 402), CLOTHING);
+        // Between the dots the photo is untouched.
+        assert_eq!(*out.get_pixel(48, 48), Rgb([200, 200, 200]));
+        assert_eq!(*out.get_pixel(408, 408), Rgb([60, 60, 60]));
+    }
 
     #[test]
     fn overlay_names_stay_inside_the_folder() {

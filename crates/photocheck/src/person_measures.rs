@@ -4,7 +4,7 @@
 
 use crate::analysis::{Analysis, FaceDetail};
 use crate::measure::{chroma, delta_e, hue_degrees, lab_of};
-use image::RgbImage;
+use image::{GrayImage, RgbImage};
 use palette::Lab;
 
 /// What the person rules judge.
@@ -34,7 +34,9 @@ pub struct BlueSpec {
 }
 
 impl BlueSpec {
-    fn is_blue(&self, lab: Lab) -> bool {
+    /// Whether an sRGB colour counts as blue clothing.
+    pub fn is_blue(&self, rgb: [u8; 3]) -> bool {
+        let lab = lab_of(rgb);
         let hue = hue_degrees(lab);
         hue >= self.hue.0
             && hue <= self.hue.1
@@ -59,22 +61,43 @@ fn face_width(face: &FaceDetail) -> f32 {
 /// 480×640 portrait: plenty for a share).
 const CLOTHING_STEP: u32 = 4;
 
-/// Clothing: person pixels from a third of a face below the chin to the bottom.
+/// Where the clothing is looked for: person pixels from a third of a face below the chin
+/// to the bottom.
+pub struct ClothingRegion<'a> {
+    mask: &'a GrayImage,
+    top: u32,
+}
+
+impl<'a> ClothingRegion<'a> {
+    pub fn new(analysis: &'a Analysis, face: &FaceDetail) -> Self {
+        ClothingRegion {
+            mask: &analysis.person_mask,
+            top: (face.point(CHIN)[1] + face_width(face) / 3.0).max(0.0) as u32,
+        }
+    }
+
+    /// Whether pixel (x, y) is clothing.
+    pub fn contains(&self, x: u32, y: u32) -> bool {
+        y >= self.top && self.mask.get_pixel(x, y)[0] >= SURELY_PERSON
+    }
+}
+
+/// The share of the clothing that is blue.
 fn clothing_blue(
     image: &RgbImage,
     analysis: &Analysis,
     face: &FaceDetail,
     blue_spec: &BlueSpec,
 ) -> Option<f64> {
-    let top = (face.point(CHIN)[1] + face_width(face) / 3.0).max(0.0) as u32;
+    let region = ClothingRegion::new(analysis, face);
     let (mut total, mut blue) = (0usize, 0usize);
-    for y in (top..image.height()).step_by(CLOTHING_STEP as usize) {
+    for y in (region.top..image.height()).step_by(CLOTHING_STEP as usize) {
         for x in (0..image.width()).step_by(CLOTHING_STEP as usize) {
-            if analysis.person_mask.get_pixel(x, y)[0] < SURELY_PERSON {
+            if !region.contains(x, y) {
                 continue;
             }
             total += 1;
-            if blue_spec.is_blue(lab_of(image.get_pixel(x, y).0)) {
+            if blue_spec.is_blue(image.get_pixel(x, y).0) {
                 blue += 1;
             }
         }

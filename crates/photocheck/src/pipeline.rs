@@ -135,12 +135,17 @@ impl Checker {
     /// Measures a decoded photo and runs the rules.
     fn judge(&self, name: &str, photo: &Photo) -> PhotoReport {
         let analysis = self.analyse(photo);
+        let m = self.timings.time("measure", || {
+            measurements(name, photo, analysis, &self.profile)
+        });
         // Drawn once, for the overlay file and the report's preview alike.
-        let drawn = match &analysis {
-            Ok(a) if self.annotate_dir.is_some() || self.thumbnails => Some(
-                self.timings
-                    .time("annotate", || annotate::overlay(&photo.working, a)),
-            ),
+        let drawn = match &m.analysis {
+            Ok(a) if self.annotate_dir.is_some() || self.thumbnails => {
+                Some(self.timings.time("annotate", || {
+                    let blue = blue_spec(&self.profile, m.background.as_ref());
+                    annotate::overlay(&photo.working, a, &blue)
+                }))
+            }
             _ => None,
         };
         let overlay = match (&self.annotate_dir, &drawn) {
@@ -153,9 +158,6 @@ impl Checker {
             }
             _ => None,
         };
-        let m = self.timings.time("measure", || {
-            measurements(name, photo, analysis, &self.profile)
-        });
         let checks = self
             .timings
             .time("rules", || rules::run_all(&m, &self.profile));
@@ -187,10 +189,15 @@ impl Checker {
 /// edges stay out of the background statistics.
 const BACKGROUND_MASK_MAX: u8 = 26;
 
+/// Whether pixel (x, y) is sure background by the person mask.
+pub(crate) fn is_background(analysis: &Analysis, x: u32, y: u32) -> bool {
+    analysis.person_mask.get_pixel(x, y)[0] < BACKGROUND_MASK_MAX
+}
+
 /// The background is sampled every this many pixels across and down: 4 gives ~10,000
 /// samples of a 480×640 portrait, plenty for a median and a 90th percentile, at a sixteenth
 /// of the colour conversions of every pixel.
-const BACKGROUND_STEP: u32 = 4;
+pub(crate) const BACKGROUND_STEP: u32 = 4;
 
 /// The measurements the rules judge a photo by. Sharpness and exposure are taken on the
 /// main face's box (none without a face). Without the models' analysis the background is
@@ -215,11 +222,7 @@ pub fn measurements(
     let sharpness = face.as_ref().and_then(measure::sharpness);
     let exposure = face.as_ref().map(|f| measure::exposure(f, |_, _| true));
     let background = match &analysis {
-        Ok(a) => measure::background(
-            working,
-            |x, y| a.person_mask.get_pixel(x, y)[0] < BACKGROUND_MASK_MAX,
-            BACKGROUND_STEP,
-        ),
+        Ok(a) => measure::background(working, |x, y| is_background(a, x, y), BACKGROUND_STEP),
         Err(_) => measure::background(working, measure::border_region(w, h), BACKGROUND_STEP),
     };
     let face_measures = analysis
@@ -227,14 +230,7 @@ pub fn measurements(
         .ok()
         .and_then(|a| face_measures::measure(working, &grey, a));
     let person = analysis.as_ref().ok().and_then(|a| {
-        let spec = &profile.rules.background_blue.params;
-        let blue = person_measures::BlueSpec {
-            blues: clothing_blues(profile, background.as_ref()),
-            near: profile.rules.clothing_not_blue.params.max_delta_e,
-            hue: (spec.hue_min, spec.hue_max),
-            min_chroma: spec.min_chroma,
-        };
-        person_measures::measure(working, a, &blue)
+        person_measures::measure(working, a, &blue_spec(profile, background.as_ref()))
     });
     Measurements {
         file_name: name.to_string(),
@@ -248,6 +244,20 @@ pub fn measurements(
         face: face_measures,
         person,
         fingerprint,
+    }
+}
+
+/// What counts as blue clothing in a photo with this background.
+pub(crate) fn blue_spec(
+    profile: &Profile,
+    background: Option<&measure::Background>,
+) -> person_measures::BlueSpec {
+    let spec = &profile.rules.background_blue.params;
+    person_measures::BlueSpec {
+        blues: clothing_blues(profile, background),
+        near: profile.rules.clothing_not_blue.params.max_delta_e,
+        hue: (spec.hue_min, spec.hue_max),
+        min_chroma: spec.min_chroma,
     }
 }
 
