@@ -1,5 +1,5 @@
-//! Measurements of the person around the face that the person rules judge: for now, the
-//! clothing's colour. Regions come from the person mask and the face mesh; no model for
+//! Measurements of the person around the face that the person rules judge: the clothing's
+//! colour and the hair's colour. Regions come from the person mask and the face mesh; no model for
 //! clothing ships in any registry.
 
 use crate::analysis::{Analysis, FaceDetail};
@@ -13,6 +13,19 @@ pub struct PersonMeasures {
     /// Share of the clothing's pixels close in colour to the given blues (the references
     /// and the photo's own blue background); `None` when no clothing shows.
     pub clothing_blue: Option<f64>,
+    /// The hair's colour above the forehead; `None` when too little of it shows.
+    pub hair: Option<HairColour>,
+}
+
+/// The median colour of the hair above the forehead, in CIELAB terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HairColour {
+    pub lightness: f64,
+    pub chroma: f64,
+    /// Hue angle in degrees, 0–360.
+    pub hue: f64,
+    /// CIEDE2000 distance to the face's skin (cheeks): small on a bald or shaved head.
+    pub from_skin: f64,
 }
 
 /// Person-mask values from which a pixel is surely the person (not the fringe at its edge).
@@ -22,6 +35,10 @@ const SURELY_PERSON: u8 = 200;
 const RIGHT_CHEEK: usize = 234;
 const LEFT_CHEEK: usize = 454;
 const CHIN: usize = 152;
+/// Top of the forehead.
+const FOREHEAD: usize = 10;
+/// Cheek centres, below the eyes: the face's skin colour is sampled there.
+const CHEEKS: [usize; 2] = [205, 425];
 
 /// What counts as blue clothing: blue by the background rule's own definition (hue band,
 /// least chroma) and within `near` (CIEDE2000) of one of `blues`.
@@ -50,6 +67,7 @@ pub fn measure(working: &RgbImage, analysis: &Analysis, blue: &BlueSpec) -> Opti
     let face = analysis.main.as_ref()?;
     Some(PersonMeasures {
         clothing_blue: clothing_blue(working, analysis, face, blue),
+        hair: hair_colour(working, analysis, face),
     })
 }
 
@@ -106,4 +124,122 @@ fn clothing_blue(
     let per_sample = (CLOTHING_STEP * CLOTHING_STEP) as usize;
     (total * per_sample * 100 >= (image.width() * image.height()) as usize)
         .then(|| blue as f64 / total as f64)
+}
+
+/// Hair is sampled every this many pixels across and down.
+const HAIR_STEP: u32 = 2;
+
+/// The hair: person pixels above the top of the forehead, within 0.6 face widths of the
+/// face's centre line. Its median colour (channel by channel), compared with the cheeks'
+/// mean colour; `None` with fewer than 50 samples or a cheek outside the photo.
+fn hair_colour(image: &RgbImage, analysis: &Analysis, face: &FaceDetail) -> Option<HairColour> {
+    let fw = face_width(face);
+    let centre = (face.point(LEFT_CHEEK)[0] + face.point(RIGHT_CHEEK)[0]) / 2.0;
+    let bottom = ((face.point(FOREHEAD)[1] - fw * 0.05).max(0.0) as u32).min(image.height());
+    let left = (centre - fw * 0.6).max(0.0) as u32;
+    let right = ((centre + fw * 0.6).max(0.0) as u32).min(image.width());
+    let mut channels: [Vec<f32>; 3] = Default::default();
+    for y in (0..bottom).step_by(HAIR_STEP as usize) {
+        for x in (left..right).step_by(HAIR_STEP as usize) {
+            if analysis.person_mask.get_pixel(x, y)[0] < SURELY_PERSON {
+                continue;
+            }
+            let lab = lab_of(image.get_pixel(x, y).0);
+            for (channel, value) in channels.iter_mut().zip([lab.l, lab.a, lab.b]) {
+                channel.push(value);
+            }
+        }
+    }
+    if channels[0].len() < 50 {
+        return None;
+    }
+    let [l, a, b] = channels.map(|mut c| {
+        c.sort_by(f32::total_cmp);
+        c[c.len() / 2]
+    });
+    let hair = Lab::new(l, a, b);
+    Some(HairColour {
+        lightness: l as f64,
+        chroma: chroma(hair),
+        hue: hue_degrees(hair),
+        from_skin: delta_e(hair, skin_colour(image, face)?),
+    })
+}
+
+/// Mean colour of the two cheeks (squares a tenth of the face wide); `None` when a cheek
+/// lies outside the photo.
+fn skin_colour(image: &RgbImage, face: &FaceDetail) -> Option<Lab> {
+    let half = (face_width(face) * 0.05).max(1.0);
+    let (mut sum, mut n) = ([0.0f32; 3], 0.0f32);
+    for cheek in CHEEKS {
+        let [cx, cy] = face.point(cheek);
+        let (x0, y0, x1, y1) = (cx - half, cy - half, cx + half, cy + half);
+        if x0 < 0.0 || y0 < 0.0 || x1 > image.width() as f32 || y1 > image.height() as f32 {
+            return None;
+        }
+        for y in y0 as u32..y1 as u32 {
+            for x in x0 as u32..x1 as u32 {
+                let lab = lab_of(image.get_pixel(x, y).0);
+                sum[0] += lab.l;
+                sum[1] += lab.a;
+                sum[2] += lab.b;
+                n += 1.0;
+            }
+        }
+    }
+    Some(Lab::new(sum[0] / n, sum[1] / n, sum[2] / n))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use image::{Luma, Rgb};
+
+    /// A 480×640 photo: the person (mask) everywhere below row 60, cheeks at rows 300–340
+    /// in `skin`, everything above the forehead (row 200) in `hair`.
+    fn photo(hair: [u8; 3], skin: [u8; 3]) -> (RgbImage, Analysis) {
+        let mut analysis = crate::rules::test_support::test_analysis();
+        let main = analysis.main.as_mut().unwrap();
+        main.mesh[RIGHT_CHEEK] = [160.0, 300.0, 0.0];
+        main.mesh[LEFT_CHEEK] = [320.0, 300.0, 0.0];
+        main.mesh[FOREHEAD] = [240.0, 200.0, 0.0];
+        main.mesh[CHEEKS[0]] = [190.0, 320.0, 0.0];
+        main.mesh[CHEEKS[1]] = [290.0, 320.0, 0.0];
+        let image = RgbImage::from_fn(480, 640, |_, y| Rgb(if y < 200 { hair } else { skin }));
+        for y in 60..640 {
+            for x in 0..480 {
+                analysis.person_mask.put_pixel(x, y, Luma([255]));
+            }
+        }
+        (image, analysis)
+    }
+
+    #[test]
+    fn hair_colour_is_read_above_the_forehead_and_compared_with_the_cheeks() {
+        let skin = [205, 160, 130];
+        let (image, analysis) = photo([230, 40, 160], skin);
+        let hair = hair_colour(&image, &analysis, analysis.main.as_ref().unwrap()).unwrap();
+        let pink = lab_of([230, 40, 160]);
+        assert!((hair.chroma - chroma(pink)).abs() < 0.01, "{hair:?}");
+        assert!((hair.hue - hue_degrees(pink)).abs() < 0.01);
+        assert!(hair.from_skin > 30.0);
+
+        let (image, analysis) = photo(skin, skin);
+        let bald = hair_colour(&image, &analysis, analysis.main.as_ref().unwrap()).unwrap();
+        assert!(bald.from_skin < 0.01, "a bare scalp is the face's colour");
+    }
+
+    #[test]
+    fn no_hair_is_measured_when_none_is_person() {
+        let (image, mut analysis) = photo([20, 20, 20], [205, 160, 130]);
+        for y in 0..200 {
+            for x in 0..480 {
+                analysis.person_mask.put_pixel(x, y, Luma([0]));
+            }
+        }
+        assert_eq!(
+            hair_colour(&image, &analysis, analysis.main.as_ref().unwrap()),
+            None
+        );
+    }
 }

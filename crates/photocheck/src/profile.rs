@@ -164,6 +164,26 @@ pub struct Rules {
     pub makeup_light: Rule<Max>,
     #[serde(rename = "clothing.not_blue")]
     pub clothing_not_blue: Rule<ClothingNotBlue>,
+    #[serde(rename = "hair.dyed")]
+    pub hair_dyed: Rule<HairDyed>,
+}
+
+/// Hair colours, in CIELAB terms, that are dyed: vivid colours fail, light tints warn.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HairDyed {
+    /// Hue band (degrees) of natural hair, black through brown, red and blond.
+    pub natural_hue_min: f64,
+    pub natural_hue_max: f64,
+    /// Chroma above which a colour outside the natural hue band is vivid.
+    pub vivid_chroma: f64,
+    /// Chroma above which any hue is vivid.
+    pub max_chroma: f64,
+    /// Lightness above which coloured hair is a light tint (a warning).
+    pub light_lightness: f64,
+    /// Chroma from which light hair is tinted rather than grey or white.
+    pub tint_chroma: f64,
+    /// CIEDE2000 distance to the cheeks within which the "hair" is bare scalp.
+    pub scalp_delta_e: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -29,6 +29,7 @@ mod frame_crown;
 mod frame_eyes;
 mod frame_face_width;
 mod glasses_none;
+mod hair_dyed;
 mod lighting_even;
 mod makeup_light;
 mod mouth_no_teeth;
@@ -64,7 +65,7 @@ pub struct Measurements {
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
-fn table(profile: &Profile) -> [(&'static str, bool, Check); 25] {
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 26] {
     let r = &profile.rules;
     [
         (file_naming::ID, r.file_naming.enabled, file_naming::check),
@@ -156,6 +157,7 @@ fn table(profile: &Profile) -> [(&'static str, bool, Check); 25] {
             r.clothing_not_blue.enabled,
             clothing_not_blue::check,
         ),
+        (hair_dyed::ID, r.hair_dyed.enabled, hair_dyed::check),
     ]
 }
 
@@ -214,6 +216,7 @@ pub fn title(id: &str) -> Message {
         "lighting.even" => ("面部光线均匀", "even lighting"),
         "makeup.light" => ("不宜浓妆", "light makeup"),
         "clothing.not_blue" => ("避免蓝色服装", "no blue clothing"),
+        "hair.dyed" => ("不得染发", "no dyed hair"),
         other => (other, other),
     };
     Message::new(zh, en)
@@ -385,6 +388,12 @@ pub(crate) mod test_support {
             }),
             person: Some(PersonMeasures {
                 clothing_blue: Some(0.02),
+                hair: Some(crate::person_measures::HairColour {
+                    lightness: 12.0,
+                    chroma: 3.0,
+                    hue: 50.0,
+                    from_skin: 40.0,
+                }),
             }),
             fingerprint: [0; 4],
         }
@@ -444,7 +453,7 @@ pub(crate) mod test_support {
     #[test]
     fn compliant_measurements_pass_every_rule() {
         let results = run_all(&compliant(), &Profile::default());
-        assert_eq!(results.len(), 25);
+        assert_eq!(results.len(), 26);
         for r in results {
             assert_eq!(r.status, Status::Pass, "{} : {:?}", r.id, r.message);
         }
@@ -464,7 +473,7 @@ pub(crate) mod test_support {
             Profile::from_overrides_str("[rules.\"format.dpi\"]\nenabled = false\n", "t").unwrap();
         let results = run_all(&compliant(), &p);
         assert!(results.iter().all(|r| r.id != "format.dpi"));
-        assert_eq!(results.len(), 24);
+        assert_eq!(results.len(), 25);
         assert!(!enabled_ids(&p).contains(&"format.dpi"));
     }
 }
