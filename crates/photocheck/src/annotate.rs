@@ -2,10 +2,10 @@
 //! eyes and irises, the outline of the person mask, and a dot grid over the regions the
 //! person rules measured: green on the background pixels (background.blue and
 //! background.uniform), orange on the clothing (clothing.not_blue), red on clothing it
-//! counted as blue.
+//! counted as blue, violet on the ear bands (ears.visible).
 
 use crate::analysis::Analysis;
-use crate::person_measures::{BlueSpec, ClothingRegion};
+use crate::person_measures::{ear_bands, BlueSpec, ClothingRegion};
 use crate::pipeline::is_background;
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_filled_circle_mut, draw_hollow_circle_mut, draw_hollow_rect_mut};
@@ -21,6 +21,7 @@ const MASK_EDGE: Rgb<u8> = Rgb([255, 220, 0]);
 const BACKGROUND: Rgb<u8> = Rgb([0, 255, 120]);
 const CLOTHING: Rgb<u8> = Rgb([255, 150, 0]);
 const BLUE_CLOTHING: Rgb<u8> = Rgb([255, 0, 0]);
+const EAR_BAND: Rgb<u8> = Rgb([170, 90, 255]);
 /// Spacing of the region dots, in pixels.
 const REGION_GRID: u32 = 12;
 
@@ -66,6 +67,9 @@ pub fn overlay(working: &RgbImage, analysis: &Analysis, blue: &BlueSpec) -> RgbI
         draw_hollow_rect_mut(&mut out, rect, colour);
     }
     if let Some(main) = &analysis.main {
+        for p in ear_bands(main).iter().flatten() {
+            dot(&mut out, *p, 0, EAR_BAND);
+        }
         for p in &main.mesh {
             dot(&mut out, [p[0], p[1]], 0, MESH);
         }

@@ -1,5 +1,5 @@
 //! Measurements of the person around the face that the person rules judge: the clothing's
-//! colour and the hair's colour. Regions come from the person mask and the face mesh; no model for
+//! colour, the hair's colour, and hair over the ears. Regions come from the person mask and the face mesh; no model for
 //! clothing ships in any registry.
 
 use crate::analysis::{Analysis, FaceDetail};
@@ -15,17 +15,33 @@ pub struct PersonMeasures {
     pub clothing_blue: Option<f64>,
     /// The hair's colour above the forehead; `None` when too little of it shows.
     pub hair: Option<HairColour>,
+    /// Share of the ear band beside each cheek that has the hair's colour, the larger of
+    /// the two sides; `None` without a hair colour or when a band is outside the photo.
+    pub ear_hair: Option<f64>,
 }
 
-/// The median colour of the hair above the forehead, in CIELAB terms.
+/// The median colour of the hair above the forehead.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HairColour {
-    pub lightness: f64,
-    pub chroma: f64,
-    /// Hue angle in degrees, 0–360.
-    pub hue: f64,
+    pub lab: Lab,
     /// CIEDE2000 distance to the face's skin (cheeks): small on a bald or shaved head.
     pub from_skin: f64,
+}
+
+impl HairColour {
+    /// CIELAB lightness, 0–100.
+    pub fn lightness(&self) -> f64 {
+        self.lab.l as f64
+    }
+
+    pub fn chroma(&self) -> f64 {
+        chroma(self.lab)
+    }
+
+    /// Hue angle in degrees, 0–360.
+    pub fn hue(&self) -> f64 {
+        hue_degrees(self.lab)
+    }
 }
 
 /// Person-mask values from which a pixel is surely the person (not the fringe at its edge).
@@ -62,12 +78,22 @@ impl BlueSpec {
     }
 }
 
-/// Measures the person of `analysis` on the working copy.
-pub fn measure(working: &RgbImage, analysis: &Analysis, blue: &BlueSpec) -> Option<PersonMeasures> {
+/// Measures the person of `analysis` on the working copy; an ear-band pixel within
+/// `hair_near` (CIEDE2000) of the hair's colour counts as hair.
+pub fn measure(
+    working: &RgbImage,
+    analysis: &Analysis,
+    blue: &BlueSpec,
+    hair_near: f64,
+) -> Option<PersonMeasures> {
     let face = analysis.main.as_ref()?;
+    let hair = hair_colour(working, analysis, face);
     Some(PersonMeasures {
         clothing_blue: clothing_blue(working, analysis, face, blue),
-        hair: hair_colour(working, analysis, face),
+        ear_hair: hair
+            .as_ref()
+            .and_then(|h| ear_hair(working, analysis, face, h.lab, hair_near)),
+        hair,
     })
 }
 
@@ -159,11 +185,74 @@ fn hair_colour(image: &RgbImage, analysis: &Analysis, face: &FaceDetail) -> Opti
     });
     let hair = Lab::new(l, a, b);
     Some(HairColour {
-        lightness: l as f64,
-        chroma: chroma(hair),
-        hue: hue_degrees(hair),
+        lab: hair,
         from_skin: delta_e(hair, skin_colour(image, face)?),
     })
+}
+
+/// Ear bands are sampled on a grid of this many points each way.
+const EAR_GRID: usize = 8;
+
+/// Where each ear should show: a band beside each cheek point of the face outline, from
+/// the outline out to a tenth of the face's width, and from the cheek point down three
+/// tenths of the face's width, along the face's own axes (so a tilted head is followed).
+/// The grid points of the subject's right band, then the left.
+pub fn ear_bands(face: &FaceDetail) -> [Vec<[f32; 2]>; 2] {
+    let (right, left) = (face.point(RIGHT_CHEEK), face.point(LEFT_CHEEK));
+    let fw = face_width(face).max(1.0);
+    let across = [(left[0] - right[0]) / fw, (left[1] - right[1]) / fw];
+    let down = [-across[1], across[0]];
+    let band = |origin: [f32; 2], outward: f32| {
+        let step = 1.0 / (EAR_GRID - 1) as f32;
+        let mut points = Vec::with_capacity(EAR_GRID * EAR_GRID);
+        for i in 0..EAR_GRID {
+            for j in 0..EAR_GRID {
+                let out = 0.1 * fw * i as f32 * step * outward;
+                let below = 0.3 * fw * j as f32 * step;
+                points.push([
+                    origin[0] + out * across[0] + below * down[0],
+                    origin[1] + out * across[1] + below * down[1],
+                ]);
+            }
+        }
+        points
+    };
+    [band(right, -1.0), band(left, 1.0)]
+}
+
+/// The larger share, over the two ear bands, of person pixels within `near` of the hair's
+/// colour; `None` when a band leaves the photo or holds fewer than a quarter of its points
+/// on the person.
+fn ear_hair(
+    image: &RgbImage,
+    analysis: &Analysis,
+    face: &FaceDetail,
+    hair: Lab,
+    near: f64,
+) -> Option<f64> {
+    let (w, h) = image.dimensions();
+    let mut worst = 0.0f64;
+    for band in ear_bands(face) {
+        let (mut person, mut hairy) = (0usize, 0usize);
+        for [x, y] in band {
+            if x < 0.0 || y < 0.0 || x >= w as f32 || y >= h as f32 {
+                return None;
+            }
+            let (x, y) = (x as u32, y as u32);
+            if analysis.person_mask.get_pixel(x, y)[0] < 128 {
+                continue;
+            }
+            person += 1;
+            if delta_e(lab_of(image.get_pixel(x, y).0), hair) <= near {
+                hairy += 1;
+            }
+        }
+        if person * 4 < EAR_GRID * EAR_GRID {
+            return None;
+        }
+        worst = worst.max(hairy as f64 / person as f64);
+    }
+    Some(worst)
 }
 
 /// Mean colour of the two cheeks (squares a tenth of the face wide); `None` when a cheek
@@ -220,13 +309,30 @@ mod tests {
         let (image, analysis) = photo([230, 40, 160], skin);
         let hair = hair_colour(&image, &analysis, analysis.main.as_ref().unwrap()).unwrap();
         let pink = lab_of([230, 40, 160]);
-        assert!((hair.chroma - chroma(pink)).abs() < 0.01, "{hair:?}");
-        assert!((hair.hue - hue_degrees(pink)).abs() < 0.01);
+        assert!((hair.chroma() - chroma(pink)).abs() < 0.01, "{hair:?}");
+        assert!((hair.hue() - hue_degrees(pink)).abs() < 0.01);
         assert!(hair.from_skin > 30.0);
 
         let (image, analysis) = photo(skin, skin);
         let bald = hair_colour(&image, &analysis, analysis.main.as_ref().unwrap()).unwrap();
         assert!(bald.from_skin < 0.01, "a bare scalp is the face's colour");
+    }
+
+    #[test]
+    fn hair_over_one_ear_band_is_measured_and_bare_bands_are_not() {
+        let (black, skin) = ([25, 20, 20], [205, 160, 130]);
+        let (mut image, analysis) = photo(black, skin);
+        let face = analysis.main.as_ref().unwrap();
+        let hair = hair_colour(&image, &analysis, face).unwrap().lab;
+        assert_eq!(ear_hair(&image, &analysis, face, hair, 10.0), Some(0.0));
+        // Hair hanging over the subject's right ear: left of the cheek point (160, 300),
+        // a tenth of the face (16 px) out and three tenths (48 px) down.
+        for y in 296..352 {
+            for x in 140..163 {
+                image.put_pixel(x, y, Rgb(black));
+            }
+        }
+        assert_eq!(ear_hair(&image, &analysis, face, hair, 10.0), Some(1.0));
     }
 
     #[test]

@@ -230,7 +230,9 @@ pub fn measurements(
         .ok()
         .and_then(|a| face_measures::measure(working, &grey, a));
     let person = analysis.as_ref().ok().and_then(|a| {
-        person_measures::measure(working, a, &blue_spec(profile, background.as_ref()))
+        let blue = blue_spec(profile, background.as_ref());
+        let hair_near = profile.rules.ears_visible.params.hair_delta_e;
+        person_measures::measure(working, a, &blue, hair_near)
     });
     Measurements {
         file_name: name.to_string(),

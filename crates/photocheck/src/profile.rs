@@ -166,6 +166,19 @@ pub struct Rules {
     pub clothing_not_blue: Rule<ClothingNotBlue>,
     #[serde(rename = "hair.dyed")]
     pub hair_dyed: Rule<HairDyed>,
+    #[serde(rename = "ears.visible")]
+    pub ears_visible: Rule<EarsVisible>,
+}
+
+/// Hair over the ears: the ear bands beside the cheeks in the hair's colour.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct EarsVisible {
+    /// CIEDE2000 distance to the hair's colour within which an ear-band pixel is hair.
+    pub hair_delta_e: f64,
+    /// Largest share of an ear band that may be hair.
+    pub max_hair_share: f64,
+    /// Least CIEDE2000 distance between hair and skin for the two to be told apart.
+    pub min_hair_skin_delta_e: f64,
 }
 
 /// Hair colours, in CIELAB terms, that are dyed: vivid colours fail, light tints warn.

@@ -33,14 +33,15 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
             ),
         );
     };
-    let natural_hue = (s.natural_hue_min..=s.natural_hue_max).contains(&hair.hue);
-    let vivid = hair.chroma > s.max_chroma || (!natural_hue && hair.chroma > s.vivid_chroma);
-    let light = hair.lightness > s.light_lightness && hair.chroma >= s.tint_chroma;
+    let (lightness, chroma, hue) = (hair.lightness(), hair.chroma(), hair.hue());
+    let natural_hue = (s.natural_hue_min..=s.natural_hue_max).contains(&hue);
+    let vivid = chroma > s.max_chroma || (!natural_hue && chroma > s.vivid_chroma);
+    let light = lightness > s.light_lightness && chroma >= s.tint_chroma;
     let scalp = hair.from_skin <= s.scalp_delta_e;
     let value = serde_json::json!({
-        "lightness": round1(hair.lightness),
-        "chroma": round1(hair.chroma),
-        "hue": hair.hue.round(),
+        "lightness": round1(lightness),
+        "chroma": round1(chroma),
+        "hue": hue.round(),
     });
     let (status, message) = if scalp {
         (
@@ -86,15 +87,17 @@ mod tests {
     use super::super::test_support::{compliant, status_of};
     use super::*;
     use crate::person_measures::HairColour;
+    use palette::Lab;
 
     fn with(lightness: f64, chroma: f64, hue: f64, from_skin: f64) -> Status {
         let mut m = compliant();
-        m.person.as_mut().unwrap().hair = Some(HairColour {
-            lightness,
-            chroma,
-            hue,
-            from_skin,
-        });
+        let (sin, cos) = hue.to_radians().sin_cos();
+        let lab = Lab::new(
+            lightness as f32,
+            (chroma * cos) as f32,
+            (chroma * sin) as f32,
+        );
+        m.person.as_mut().unwrap().hair = Some(HairColour { lab, from_skin });
         status_of(ID, &m)
     }
 

@@ -13,6 +13,7 @@ mod background_blue;
 mod background_uniform;
 pub mod batch_once;
 mod clothing_not_blue;
+mod ears_visible;
 mod exposure_ok;
 mod eyebrows_visible;
 mod eyes_open;
@@ -65,7 +66,7 @@ pub struct Measurements {
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
-fn table(profile: &Profile) -> [(&'static str, bool, Check); 26] {
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 27] {
     let r = &profile.rules;
     [
         (file_naming::ID, r.file_naming.enabled, file_naming::check),
@@ -158,6 +159,11 @@ fn table(profile: &Profile) -> [(&'static str, bool, Check); 26] {
             clothing_not_blue::check,
         ),
         (hair_dyed::ID, r.hair_dyed.enabled, hair_dyed::check),
+        (
+            ears_visible::ID,
+            r.ears_visible.enabled,
+            ears_visible::check,
+        ),
     ]
 }
 
@@ -217,6 +223,7 @@ pub fn title(id: &str) -> Message {
         "makeup.light" => ("不宜浓妆", "light makeup"),
         "clothing.not_blue" => ("避免蓝色服装", "no blue clothing"),
         "hair.dyed" => ("不得染发", "no dyed hair"),
+        "ears.visible" => ("须露出双耳", "both ears visible"),
         other => (other, other),
     };
     Message::new(zh, en)
@@ -389,11 +396,10 @@ pub(crate) mod test_support {
             person: Some(PersonMeasures {
                 clothing_blue: Some(0.02),
                 hair: Some(crate::person_measures::HairColour {
-                    lightness: 12.0,
-                    chroma: 3.0,
-                    hue: 50.0,
+                    lab: palette::Lab::new(12.0, 2.0, 2.0),
                     from_skin: 40.0,
                 }),
+                ear_hair: Some(0.05),
             }),
             fingerprint: [0; 4],
         }
@@ -453,7 +459,7 @@ pub(crate) mod test_support {
     #[test]
     fn compliant_measurements_pass_every_rule() {
         let results = run_all(&compliant(), &Profile::default());
-        assert_eq!(results.len(), 26);
+        assert_eq!(results.len(), 27);
         for r in results {
             assert_eq!(r.status, Status::Pass, "{} : {:?}", r.id, r.message);
         }
@@ -473,7 +479,7 @@ pub(crate) mod test_support {
             Profile::from_overrides_str("[rules.\"format.dpi\"]\nenabled = false\n", "t").unwrap();
         let results = run_all(&compliant(), &p);
         assert!(results.iter().all(|r| r.id != "format.dpi"));
-        assert_eq!(results.len(), 25);
+        assert_eq!(results.len(), 26);
         assert!(!enabled_ids(&p).contains(&"format.dpi"));
     }
 }

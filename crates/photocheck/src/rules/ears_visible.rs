@@ -1,0 +1,81 @@
+//! `ears.visible`: both ears show; hair over an ear fails. Judged by the hair's own colour
+//! in the band beside each cheek where the ear should be.
+
+use super::{person_or_skip, skipped, Measurements};
+use crate::profile::Profile;
+use crate::report::{CheckResult, Message};
+
+pub const ID: &str = "ears.visible";
+
+pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
+    let rule = &p.rules.ears_visible;
+    let s = &rule.params;
+    let limit = format!(
+        "≤ {:.0}% of each ear band in the hair's colour (ΔE {})",
+        s.max_hair_share * 100.0,
+        s.hair_delta_e
+    );
+    let person = match person_or_skip(m, ID, &limit) {
+        Ok(person) => person,
+        Err(skip) => return *skip,
+    };
+    let cannot = |zh: &str, en: &str| skipped(ID, limit.clone(), Message::new(zh, en));
+    let Some(hair) = &person.hair else {
+        return cannot(
+            "看不到头发，无法判断耳朵是否被遮挡",
+            "no hair shows, so whether it covers the ears cannot be judged",
+        );
+    };
+    if hair.from_skin < s.min_hair_skin_delta_e {
+        return cannot(
+            "头发与皮肤颜色相近 (光头，或照片太暗)，无法判断耳朵是否被遮挡",
+            "hair and skin look alike (bald, or the photo is too dark), so whether hair covers the ears cannot be judged",
+        );
+    }
+    let Some(share) = person.ear_hair else {
+        return cannot(
+            "耳朵位置在画面之外，无法判断",
+            "where the ears should be lies outside the photo, so this cannot be judged",
+        );
+    };
+    let pct = (share * 100.0).round();
+    let ok = share <= s.max_hair_share;
+    let message = if ok {
+        Message::new("双耳露出", "both ears show")
+    } else {
+        Message::new(
+            format!("耳朵位置 {pct:.0}% 是头发：请把头发别到耳后，露出双耳"),
+            format!("{pct:.0}% of where an ear should be is hair: tuck the hair behind the ears so both show"),
+        )
+    };
+    super::judged(
+        ID,
+        rule,
+        ok,
+        (share * 1000.0).round() / 1000.0,
+        limit,
+        message,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::test_support::{compliant, status_of};
+    use super::*;
+    use crate::report::Status;
+
+    #[test]
+    fn hair_over_an_ear_fails_and_hair_like_skin_skips() {
+        let with = |share: Option<f64>, from_skin: f64| {
+            let mut m = compliant();
+            let person = m.person.as_mut().unwrap();
+            person.ear_hair = share;
+            person.hair.as_mut().unwrap().from_skin = from_skin;
+            status_of(ID, &m)
+        };
+        assert_eq!(with(Some(0.6), 40.0), Status::Fail);
+        assert_eq!(with(Some(0.05), 40.0), Status::Pass);
+        assert_eq!(with(None, 40.0), Status::Skip);
+        assert_eq!(with(Some(0.6), 5.0), Status::Skip, "bald: hair is skin");
+    }
+}
