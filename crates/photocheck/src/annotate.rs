@@ -2,10 +2,11 @@
 //! eyes and irises, the outline of the person mask, and a dot grid over the regions the
 //! person rules measured: green on the background pixels (background.blue and
 //! background.uniform), orange on the clothing (clothing.not_blue), red on clothing it
-//! counted as blue, violet on the ear bands (ears.visible).
+//! counted as blue, violet on the ear bands (ears.visible), and pink rings where the
+//! shoulder line was read (shoulders.level).
 
 use crate::analysis::Analysis;
-use crate::person_measures::{ear_bands, BlueSpec, ClothingRegion};
+use crate::person_measures::{ear_bands, shoulder_points, BlueSpec, ClothingRegion};
 use crate::pipeline::is_background;
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_filled_circle_mut, draw_hollow_circle_mut, draw_hollow_rect_mut};
@@ -22,6 +23,7 @@ const BACKGROUND: Rgb<u8> = Rgb([0, 255, 120]);
 const CLOTHING: Rgb<u8> = Rgb([255, 150, 0]);
 const BLUE_CLOTHING: Rgb<u8> = Rgb([255, 0, 0]);
 const EAR_BAND: Rgb<u8> = Rgb([170, 90, 255]);
+const SHOULDER: Rgb<u8> = Rgb([255, 80, 200]);
 /// Spacing of the region dots, in pixels.
 const REGION_GRID: u32 = 12;
 
@@ -69,6 +71,9 @@ pub fn overlay(working: &RgbImage, analysis: &Analysis, blue: &BlueSpec) -> RgbI
     if let Some(main) = &analysis.main {
         for p in ear_bands(main).iter().flatten() {
             dot(&mut out, *p, 0, EAR_BAND);
+        }
+        for [x, y] in shoulder_points(analysis, main).into_iter().flatten() {
+            draw_hollow_circle_mut(&mut out, (x as i32, y as i32), 4, SHOULDER);
         }
         for p in &main.mesh {
             dot(&mut out, [p[0], p[1]], 0, MESH);

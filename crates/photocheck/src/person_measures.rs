@@ -1,5 +1,5 @@
 //! Measurements of the person around the face that the person rules judge: the clothing's
-//! colour, the hair's colour, and hair over the ears. Regions come from the person mask and the face mesh; no model for
+//! colour, the hair's colour, hair over the ears, and the shoulder line. Regions come from the person mask and the face mesh; no model for
 //! clothing ships in any registry.
 
 use crate::analysis::{Analysis, FaceDetail};
@@ -18,6 +18,9 @@ pub struct PersonMeasures {
     /// Share of the ear band beside each cheek that has the hair's colour, the larger of
     /// the two sides; `None` without a hair colour or when a band is outside the photo.
     pub ear_hair: Option<f64>,
+    /// Angle of the shoulder line in degrees, positive when the image's right shoulder is
+    /// lower; `None` when the photo shows too little beside the neck.
+    pub shoulder_tilt: Option<f64>,
 }
 
 /// The median colour of the hair above the forehead.
@@ -94,6 +97,7 @@ pub fn measure(
             .as_ref()
             .and_then(|h| ear_hair(working, analysis, face, h.lab, hair_near)),
         hair,
+        shoulder_tilt: shoulder_points(analysis, face).map(|p| shoulder_tilt(&p)),
     })
 }
 
@@ -255,6 +259,54 @@ fn ear_hair(
     Some(worst)
 }
 
+/// Where the shoulders are sampled, as fractions of the widest offset from the face's
+/// centre line that fits in the photo on both sides.
+const SHOULDER_COLUMNS: [f32; 3] = [0.8, 0.9, 1.0];
+
+/// The top of the person (mask) below the chin in columns symmetric about the face's
+/// centre line, as far out as the photo allows: the image's left side's three points, then
+/// the right side's. A column with no person down to the bottom edge counts as the bottom
+/// (that shoulder is out of the frame). `None` when the widest offset that fits is under
+/// 0.7 face widths: then only the neck shows.
+pub fn shoulder_points(analysis: &Analysis, face: &FaceDetail) -> Option<[[f32; 2]; 6]> {
+    let mask = &analysis.person_mask;
+    let (w, h) = mask.dimensions();
+    let centre = (face.point(LEFT_CHEEK)[0] + face.point(RIGHT_CHEEK)[0]) / 2.0;
+    let reach = centre.min(w as f32 - 1.0 - centre) * 0.95;
+    if reach < 0.7 * face_width(face) {
+        return None;
+    }
+    let chin = (face.point(CHIN)[1].max(0.0) as u32).min(h);
+    let top = |x: f32| {
+        let column = x as u32;
+        let y = (chin..h)
+            .find(|&y| mask.get_pixel(column, y)[0] >= 128)
+            .unwrap_or(h);
+        [x, y as f32]
+    };
+    let mut points = [[0.0; 2]; 6];
+    for (i, k) in SHOULDER_COLUMNS.iter().enumerate() {
+        points[i] = top(centre - k * reach);
+        points[i + 3] = top(centre + k * reach);
+    }
+    Some(points)
+}
+
+/// Angle in degrees of the line through the mean of each side's shoulder points.
+fn shoulder_tilt(points: &[[f32; 2]; 6]) -> f64 {
+    let mean = |side: &[[f32; 2]]| {
+        let n = side.len() as f32;
+        [
+            side.iter().map(|p| p[0]).sum::<f32>() / n,
+            side.iter().map(|p| p[1]).sum::<f32>() / n,
+        ]
+    };
+    let (left, right) = (mean(&points[..3]), mean(&points[3..]));
+    ((right[1] - left[1]) as f64)
+        .atan2((right[0] - left[0]) as f64)
+        .to_degrees()
+}
+
 /// Mean colour of the two cheeks (squares a tenth of the face wide); `None` when a cheek
 /// lies outside the photo.
 fn skin_colour(image: &RgbImage, face: &FaceDetail) -> Option<Lab> {
@@ -333,6 +385,43 @@ mod tests {
             }
         }
         assert_eq!(ear_hair(&image, &analysis, face, hair, 10.0), Some(1.0));
+    }
+
+    #[test]
+    fn a_tilted_shoulder_line_is_measured_and_a_level_one_is_not() {
+        // Person below a shoulder line through (240, y0) with the given slope; the face
+        // (cheeks 160–320, chin at 300 from test_analysis' mesh) is centred.
+        let shoulders = |slope: f32| {
+            let (_, mut analysis) = photo([20, 20, 20], [205, 160, 130]);
+            let main = analysis.main.as_mut().unwrap();
+            main.mesh[CHIN] = [240.0, 380.0, 0.0];
+            for y in 0..640 {
+                for x in 0..480 {
+                    let line = 500.0 + slope * (x as f32 - 240.0);
+                    let v = if (y as f32) >= line { 255 } else { 0 };
+                    analysis.person_mask.put_pixel(x, y, Luma([v]));
+                }
+            }
+            let face = analysis.main.as_ref().unwrap();
+            shoulder_points(&analysis, face).map(|p| shoulder_tilt(&p))
+        };
+        assert!(shoulders(0.0).unwrap().abs() < 0.5);
+        let tilted = shoulders(10f32.to_radians().tan()).unwrap();
+        assert!((tilted - 10.0).abs() < 0.5, "{tilted}");
+    }
+
+    #[test]
+    fn shoulders_are_not_measured_when_the_frame_holds_only_the_neck() {
+        let (_, mut analysis) = photo([20, 20, 20], [205, 160, 130]);
+        // A face 360 px wide, centred in a 480 px frame: 0.7 face widths (252 px) beside
+        // its centre do not fit in the 227 px the frame allows.
+        let main = analysis.main.as_mut().unwrap();
+        main.mesh[RIGHT_CHEEK] = [60.0, 300.0, 0.0];
+        main.mesh[LEFT_CHEEK] = [420.0, 300.0, 0.0];
+        assert_eq!(
+            shoulder_points(&analysis, analysis.main.as_ref().unwrap()),
+            None
+        );
     }
 
     #[test]

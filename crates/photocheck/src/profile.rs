@@ -168,6 +168,8 @@ pub struct Rules {
     pub hair_dyed: Rule<HairDyed>,
     #[serde(rename = "ears.visible")]
     pub ears_visible: Rule<EarsVisible>,
+    #[serde(rename = "shoulders.level")]
+    pub shoulders_level: Rule<Max>,
 }
 
 /// Hair over the ears: the ear bands beside the cheeks in the hair's colour.

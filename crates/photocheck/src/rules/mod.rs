@@ -37,6 +37,7 @@ mod mouth_no_teeth;
 mod pose_frontal;
 mod pose_roll;
 mod quality_sharp;
+mod shoulders_level;
 
 /// Everything the rules judge a photo by.
 #[derive(Debug, Clone)]
@@ -66,7 +67,7 @@ pub struct Measurements {
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
-fn table(profile: &Profile) -> [(&'static str, bool, Check); 27] {
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 28] {
     let r = &profile.rules;
     [
         (file_naming::ID, r.file_naming.enabled, file_naming::check),
@@ -164,6 +165,11 @@ fn table(profile: &Profile) -> [(&'static str, bool, Check); 27] {
             r.ears_visible.enabled,
             ears_visible::check,
         ),
+        (
+            shoulders_level::ID,
+            r.shoulders_level.enabled,
+            shoulders_level::check,
+        ),
     ]
 }
 
@@ -224,6 +230,7 @@ pub fn title(id: &str) -> Message {
         "clothing.not_blue" => ("避免蓝色服装", "no blue clothing"),
         "hair.dyed" => ("不得染发", "no dyed hair"),
         "ears.visible" => ("须露出双耳", "both ears visible"),
+        "shoulders.level" => ("两肩须一样高", "shoulders level"),
         other => (other, other),
     };
     Message::new(zh, en)
@@ -400,6 +407,7 @@ pub(crate) mod test_support {
                     from_skin: 40.0,
                 }),
                 ear_hair: Some(0.05),
+                shoulder_tilt: Some(1.0),
             }),
             fingerprint: [0; 4],
         }
@@ -459,7 +467,7 @@ pub(crate) mod test_support {
     #[test]
     fn compliant_measurements_pass_every_rule() {
         let results = run_all(&compliant(), &Profile::default());
-        assert_eq!(results.len(), 27);
+        assert_eq!(results.len(), 28);
         for r in results {
             assert_eq!(r.status, Status::Pass, "{} : {:?}", r.id, r.message);
         }
@@ -479,7 +487,7 @@ pub(crate) mod test_support {
             Profile::from_overrides_str("[rules.\"format.dpi\"]\nenabled = false\n", "t").unwrap();
         let results = run_all(&compliant(), &p);
         assert!(results.iter().all(|r| r.id != "format.dpi"));
-        assert_eq!(results.len(), 26);
+        assert_eq!(results.len(), 27);
         assert!(!enabled_ids(&p).contains(&"format.dpi"));
     }
 }
