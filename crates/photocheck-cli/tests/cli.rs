@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{photo, photocheck, photos};
+use common::{photo, photocheck, photos, REFERENCE_EXCEPTIONS};
 use std::path::Path;
 use std::process::Command;
 
@@ -37,11 +37,11 @@ fn folder_gives_one_jsonl_record_per_photo_in_name_order() {
 
 #[test]
 fn a_photo_passing_every_enabled_rule_exits_zero_and_json_holds_photos_and_summary() {
-    // The reference portrait, named by the convention, breaks only mouth.no_teeth; this
-    // school's profile turns that rule off.
+    // The reference portrait, named by the convention, breaks only the rules this school's
+    // profile turns off.
     let dir = tempfile::tempdir().unwrap();
     let school = dir.path().join("school.toml");
-    std::fs::write(&school, "[rules.\"mouth.no_teeth\"]\nenabled = false\n").unwrap();
+    std::fs::write(&school, REFERENCE_EXCEPTIONS).unwrap();
     let out = photocheck(&[
         "check",
         "-f",
@@ -188,7 +188,7 @@ fn school_profile_changes_the_outcome_and_a_bad_one_is_refused_by_key() {
     let school = dir.path().join("school.toml");
     std::fs::write(
         &school,
-        "[rules.\"format.dpi\"]\nmin_dpi = 72\nmax_dpi = 300\n[rules.\"mouth.no_teeth\"]\nenabled = false\n[rules.\"file.naming\"]\nenabled = false\n",
+        format!("[rules.\"format.dpi\"]\nmin_dpi = 72\nmax_dpi = 300\n[rules.\"file.naming\"]\nenabled = false\n{REFERENCE_EXCEPTIONS}"),
     )
     .unwrap();
     let out = photocheck(&[

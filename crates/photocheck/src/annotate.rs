@@ -11,6 +11,7 @@ use crate::pipeline::is_background;
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_filled_circle_mut, draw_hollow_circle_mut, draw_hollow_rect_mut};
 use imageproc::rect::Rect;
+use palette::Lab;
 use std::path::{Path, PathBuf};
 
 const MAIN_FACE: Rgb<u8> = Rgb([0, 230, 0]);
@@ -27,9 +28,14 @@ const SHOULDER: Rgb<u8> = Rgb([255, 80, 200]);
 /// Spacing of the region dots, in pixels.
 const REGION_GRID: u32 = 12;
 
-/// The working copy with the analysis drawn on it; `blue` says which clothing counts as
-/// blue.
-pub fn overlay(working: &RgbImage, analysis: &Analysis, blue: &BlueSpec) -> RgbImage {
+/// The working copy with the analysis drawn on it; `background` is the background's
+/// colour and `blue` says which clothing counts as blue.
+pub fn overlay(
+    working: &RgbImage,
+    analysis: &Analysis,
+    background: Option<Lab>,
+    blue: &BlueSpec,
+) -> RgbImage {
     let mut out = working.clone();
     let clothing = analysis
         .main
@@ -72,7 +78,10 @@ pub fn overlay(working: &RgbImage, analysis: &Analysis, blue: &BlueSpec) -> RgbI
         for p in ear_bands(main).iter().flatten() {
             dot(&mut out, *p, 0, EAR_BAND);
         }
-        for [x, y] in shoulder_points(analysis, main).into_iter().flatten() {
+        for [x, y] in shoulder_points(working, analysis, main, background)
+            .into_iter()
+            .flatten()
+        {
             draw_hollow_circle_mut(&mut out, (x as i32, y as i32), 4, SHOULDER);
         }
         for p in &main.mesh {
@@ -168,7 +177,7 @@ mod tests {
             }
         }
         let blue = crate::pipeline::blue_spec(&Profile::default(), None);
-        let out = overlay(&image, &analysis, &blue);
+        let out = overlay(&image, &analysis, None, &blue);
         // Dots sit on a 12 px grid starting at 6.
         assert_eq!(*out.get_pixel(42, 42), BACKGROUND);
         assert_eq!(*out.get_pixel(102, 402), BLUE_CLOTHING);

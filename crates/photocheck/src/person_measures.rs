@@ -81,11 +81,12 @@ impl BlueSpec {
     }
 }
 
-/// Measures the person of `analysis` on the working copy; an ear-band pixel within
-/// `hair_near` (CIEDE2000) of the hair's colour counts as hair.
+/// Measures the person of `analysis` on the working copy with the given background colour;
+/// an ear-band pixel within `hair_near` (CIEDE2000) of the hair's colour counts as hair.
 pub fn measure(
     working: &RgbImage,
     analysis: &Analysis,
+    background: Option<Lab>,
     blue: &BlueSpec,
     hair_near: f64,
 ) -> Option<PersonMeasures> {
@@ -97,7 +98,8 @@ pub fn measure(
             .as_ref()
             .and_then(|h| ear_hair(working, analysis, face, h.lab, hair_near)),
         hair,
-        shoulder_tilt: shoulder_points(analysis, face).map(|p| shoulder_tilt(&p)),
+        shoulder_tilt: shoulder_points(working, analysis, face, background)
+            .map(|p| shoulder_tilt(&p)),
     })
 }
 
@@ -263,12 +265,22 @@ fn ear_hair(
 /// centre line that fits in the photo on both sides.
 const SHOULDER_COLUMNS: [f32; 3] = [0.8, 0.9, 1.0];
 
+/// CIEDE2000 distance to the background's colour within which a pixel is background.
+const BACKGROUND_NEAR: f64 = 20.0;
+
 /// The top of the person (mask) below the chin in columns symmetric about the face's
 /// centre line, as far out as the photo allows: the image's left side's three points, then
 /// the right side's. A column with no person down to the bottom edge counts as the bottom
-/// (that shoulder is out of the frame). `None` when the widest offset that fits is under
-/// 0.7 face widths: then only the neck shows.
-pub fn shoulder_points(analysis: &Analysis, face: &FaceDetail) -> Option<[[f32; 2]; 6]> {
+/// (that shoulder is out of the frame) when its bottom pixel has the `background` colour;
+/// otherwise the mask has missed clothing there and the shoulders are not read (`None`).
+/// `None` too when the widest offset that fits is under 0.7 face widths: only the neck
+/// shows.
+pub fn shoulder_points(
+    image: &RgbImage,
+    analysis: &Analysis,
+    face: &FaceDetail,
+    background: Option<Lab>,
+) -> Option<[[f32; 2]; 6]> {
     let mask = &analysis.person_mask;
     let (w, h) = mask.dimensions();
     let centre = (face.point(LEFT_CHEEK)[0] + face.point(RIGHT_CHEEK)[0]) / 2.0;
@@ -279,15 +291,20 @@ pub fn shoulder_points(analysis: &Analysis, face: &FaceDetail) -> Option<[[f32; 
     let chin = (face.point(CHIN)[1].max(0.0) as u32).min(h);
     let top = |x: f32| {
         let column = x as u32;
-        let y = (chin..h)
-            .find(|&y| mask.get_pixel(column, y)[0] >= 128)
-            .unwrap_or(h);
-        [x, y as f32]
+        let y = match (chin..h).find(|&y| mask.get_pixel(column, y)[0] >= 128) {
+            Some(y) => y,
+            None => {
+                let bottom = lab_of(image.get_pixel(column, h - 1).0);
+                background.filter(|&bg| delta_e(bottom, bg) <= BACKGROUND_NEAR)?;
+                h
+            }
+        };
+        Some([x, y as f32])
     };
     let mut points = [[0.0; 2]; 6];
     for (i, k) in SHOULDER_COLUMNS.iter().enumerate() {
-        points[i] = top(centre - k * reach);
-        points[i + 3] = top(centre + k * reach);
+        points[i] = top(centre - k * reach)?;
+        points[i + 3] = top(centre + k * reach)?;
     }
     Some(points)
 }
@@ -392,7 +409,7 @@ mod tests {
         // Person below a shoulder line through (240, y0) with the given slope; the face
         // (cheeks 160–320, chin at 300 from test_analysis' mesh) is centred.
         let shoulders = |slope: f32| {
-            let (_, mut analysis) = photo([20, 20, 20], [205, 160, 130]);
+            let (image, mut analysis) = photo([20, 20, 20], [205, 160, 130]);
             let main = analysis.main.as_mut().unwrap();
             main.mesh[CHIN] = [240.0, 380.0, 0.0];
             for y in 0..640 {
@@ -403,7 +420,7 @@ mod tests {
                 }
             }
             let face = analysis.main.as_ref().unwrap();
-            shoulder_points(&analysis, face).map(|p| shoulder_tilt(&p))
+            shoulder_points(&image, &analysis, face, None).map(|p| shoulder_tilt(&p))
         };
         assert!(shoulders(0.0).unwrap().abs() < 0.5);
         let tilted = shoulders(10f32.to_radians().tan()).unwrap();
@@ -412,16 +429,46 @@ mod tests {
 
     #[test]
     fn shoulders_are_not_measured_when_the_frame_holds_only_the_neck() {
-        let (_, mut analysis) = photo([20, 20, 20], [205, 160, 130]);
+        let (image, mut analysis) = photo([20, 20, 20], [205, 160, 130]);
         // A face 360 px wide, centred in a 480 px frame: 0.7 face widths (252 px) beside
         // its centre do not fit in the 227 px the frame allows.
         let main = analysis.main.as_mut().unwrap();
         main.mesh[RIGHT_CHEEK] = [60.0, 300.0, 0.0];
         main.mesh[LEFT_CHEEK] = [420.0, 300.0, 0.0];
-        assert_eq!(
-            shoulder_points(&analysis, analysis.main.as_ref().unwrap()),
-            None
-        );
+        let face = analysis.main.as_ref().unwrap();
+        assert_eq!(shoulder_points(&image, &analysis, face, None), None);
+    }
+
+    #[test]
+    fn a_shoulder_the_mask_misses_is_not_read_as_out_of_the_frame() {
+        // Person only on the image's left half below row 500; the right half below it is
+        // orange clothing the mask missed, or the grey backdrop.
+        let (mut image, mut analysis) = photo([20, 20, 20], [205, 160, 130]);
+        analysis.main.as_mut().unwrap().mesh[CHIN] = [240.0, 380.0, 0.0];
+        let backdrop = [200, 200, 200];
+        for y in 0..640 {
+            for x in 0..480 {
+                let person = x < 240 && y >= 500;
+                analysis
+                    .person_mask
+                    .put_pixel(x, y, Luma([if person { 255 } else { 0 }]));
+                if x >= 240 && y >= 380 {
+                    image.put_pixel(x, y, Rgb(if y >= 500 { [230, 110, 30] } else { backdrop }));
+                }
+            }
+        }
+        let bg = Some(lab_of(backdrop));
+        let face = analysis.main.as_ref().unwrap();
+        assert_eq!(shoulder_points(&image, &analysis, face, bg), None);
+        // With the backdrop at the bottom instead, that shoulder is out of the frame.
+        for y in 500..640 {
+            for x in 240..480 {
+                image.put_pixel(x, y, Rgb(backdrop));
+            }
+        }
+        let points = shoulder_points(&image, &analysis, face, bg).unwrap();
+        assert_eq!(points[3][1], 640.0);
+        assert!(shoulder_tilt(&points) > 8.0);
     }
 
     #[test]

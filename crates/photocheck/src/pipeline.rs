@@ -143,7 +143,8 @@ impl Checker {
             Ok(a) if self.annotate_dir.is_some() || self.thumbnails => {
                 Some(self.timings.time("annotate", || {
                     let blue = blue_spec(&self.profile, m.background.as_ref());
-                    annotate::overlay(&photo.working, a, &blue)
+                    let background = m.background.as_ref().map(|b| b.median);
+                    annotate::overlay(&photo.working, a, background, &blue)
                 }))
             }
             _ => None,
@@ -232,7 +233,8 @@ pub fn measurements(
     let person = analysis.as_ref().ok().and_then(|a| {
         let blue = blue_spec(profile, background.as_ref());
         let hair_near = profile.rules.ears_visible.params.hair_delta_e;
-        person_measures::measure(working, a, &blue, hair_near)
+        let background_colour = background.as_ref().map(|b| b.median);
+        person_measures::measure(working, a, background_colour, &blue, hair_near)
     });
     Measurements {
         file_name: name.to_string(),

@@ -265,6 +265,10 @@ fn every_face_rule_skips_with_the_reason_when_no_face_is_found() {
         "makeup.light",
         "quality.sharp",
         "exposure.ok",
+        "clothing.not_blue",
+        "hair.dyed",
+        "ears.visible",
+        "shoulders.level",
     ] {
         let r = rule_on(&backdrop, id);
         assert_eq!(r.status, photocheck::Status::Skip, "{id}");
