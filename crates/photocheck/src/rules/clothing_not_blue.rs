@@ -1,7 +1,7 @@
 //! `clothing.not_blue`: the clothing is not the background's blue (CHSI refuses clothing
 //! that merges with the backdrop).
 
-use super::{judged, person_or_skip, skipped, Measurements};
+use super::{judged, person_or_skip, round3, skipped, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
@@ -42,14 +42,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
             format!("{pct:.0}% of the clothing is the background's blue: wear clothes that are not blue"),
         )
     };
-    judged(
-        ID,
-        rule,
-        ok,
-        (share * 1000.0).round() / 1000.0,
-        limit,
-        message,
-    )
+    judged(ID, rule, ok, round3(share), limit, message)
 }
 
 #[cfg(test)]

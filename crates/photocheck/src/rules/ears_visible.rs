@@ -1,7 +1,7 @@
 //! `ears.visible`: both ears show; hair over an ear fails. Judged by the hair's own colour
 //! in the band beside each cheek where the ear should be.
 
-use super::{person_or_skip, skipped, Measurements};
+use super::{judged, person_or_skip, round3, skipped, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
@@ -48,14 +48,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
             format!("{pct:.0}% of where an ear should be is hair: tuck the hair behind the ears so both show"),
         )
     };
-    super::judged(
-        ID,
-        rule,
-        ok,
-        (share * 1000.0).round() / 1000.0,
-        limit,
-        message,
-    )
+    judged(ID, rule, ok, round3(share), limit, message)
 }
 
 #[cfg(test)]

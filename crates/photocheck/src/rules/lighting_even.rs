@@ -1,6 +1,6 @@
 //! `lighting.even`: both sides of the face lit alike, no blown-out hot spots.
 
-use super::{face_or_skip, judged, Measurements};
+use super::{face_or_skip, judged, round3, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
@@ -36,7 +36,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     } else {
         Message::new("面部光线均匀", "the face is evenly lit")
     };
-    let v = serde_json::json!({"cheek_balance": (f.cheek_balance * 100.0).round() / 100.0, "hot_spots": (f.hot_spots * 1000.0).round() / 1000.0});
+    let v = serde_json::json!({"cheek_balance": (f.cheek_balance * 100.0).round() / 100.0, "hot_spots": round3(f.hot_spots)});
     judged(ID, rule, !shadow && !hot, v, limit, message)
 }
 

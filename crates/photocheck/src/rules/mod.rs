@@ -344,6 +344,11 @@ fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
+/// Rounds a share (0–1) to three decimals for reporting.
+fn round3(v: f64) -> f64 {
+    (v * 1000.0).round() / 1000.0
+}
+
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;

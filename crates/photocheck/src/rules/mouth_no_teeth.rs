@@ -1,6 +1,6 @@
 //! `mouth.no_teeth`: a closed-lip smile is fine, visible teeth are not.
 
-use super::{face_or_skip, judged, Measurements};
+use super::{face_or_skip, judged, round3, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
@@ -14,7 +14,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         Ok(f) => f,
         Err(skip) => return *skip,
     };
-    let v = (f.teeth * 1000.0).round() / 1000.0;
+    let v = round3(f.teeth);
     let ok = f.teeth <= max;
     let message = if ok {
         Message::new("未露出牙齿", "no teeth showing")
