@@ -597,6 +597,9 @@ fn head_pose(mesh: &[[f32; 3]], right_eye: &Eye, left_eye: &Eye) -> HeadPose {
 // ---------------------------------------------------------------------------------------
 // Person mask (selfie segmentation, 256×256, stretched)
 
+/// Person-mask value from which a pixel counts as the person: the model's probability 0.5.
+pub const PERSON: u8 = 128;
+
 const SELFIE_SIZE: u32 = 256;
 
 /// Person probability (0–255) per pixel of `image`, from selfie segmentation.

@@ -5,7 +5,7 @@
 //! counted as blue, violet on the ear bands (ears.visible), and pink rings where the
 //! shoulder line was read (shoulders.level).
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, PERSON};
 use crate::person_measures::{ear_bands, shoulder_points, BlueSpec, ClothingRegion};
 use crate::pipeline::is_background;
 use image::{Rgb, RgbImage};
@@ -58,7 +58,7 @@ pub fn overlay(
         }
     }
     let mask = &analysis.person_mask;
-    let inside = |x: u32, y: u32| mask.get_pixel(x, y)[0] >= 128;
+    let inside = |x: u32, y: u32| mask.get_pixel(x, y)[0] >= PERSON;
     for y in 1..out.height().saturating_sub(1) {
         for x in 1..out.width().saturating_sub(1) {
             let edge = inside(x, y)

@@ -3,12 +3,12 @@
 //! from the mesh and the iris points; the rest from pixels in regions the mesh outlines.
 //! Positions are on the specification's 480×640 scale.
 
-use crate::analysis::{Analysis, Eye, FaceDetail, Point};
+use crate::analysis::{Analysis, Eye, FaceDetail, Point, PERSON};
 use image::{GenericImageView, GrayImage, Luma, RgbImage};
 use imageproc::drawing::draw_polygon_mut;
 
 /// Mesh indices (MediaPipe FaceMesh topology).
-mod mesh {
+pub(crate) mod mesh {
     pub const RIGHT_CHEEK: usize = 234;
     pub const LEFT_CHEEK: usize = 454;
     pub const NOSE_BRIDGE: usize = 168;
@@ -25,6 +25,9 @@ mod mesh {
     pub const LEFT_BROW: [usize; 5] = [300, 293, 334, 296, 336];
     /// Cheek centres, below the eyes.
     pub const CHEEKS: [usize; 2] = [205, 425];
+    /// Chin tip and top of the forehead.
+    pub const CHIN: usize = 152;
+    pub const FOREHEAD: usize = 10;
 }
 
 /// What the face rules judge.
@@ -145,7 +148,7 @@ fn crown(mask: &GrayImage, x0: f32, x1: f32) -> Option<f64> {
         x0.min(x1).max(0.0) as u32,
         (x0.max(x1) as u32).min(mask.width().saturating_sub(1)),
     );
-    let top = (0..mask.height()).find(|&y| (a..=b).any(|x| mask.get_pixel(x, y)[0] >= 128))?;
+    let top = (0..mask.height()).find(|&y| (a..=b).any(|x| mask.get_pixel(x, y)[0] >= PERSON))?;
     (top > 0).then_some(top as f64)
 }
 

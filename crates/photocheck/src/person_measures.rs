@@ -1,8 +1,9 @@
 //! Measurements of the person around the face that the person rules judge: the clothing's
-//! colour, the hair's colour, hair over the ears, and the shoulder line. Regions come from the person mask and the face mesh; no model for
-//! clothing ships in any registry.
+//! colour, the hair's colour, hair over the ears, and the shoulder line. Regions come from
+//! the person mask and the face mesh; no model for clothing ships in any registry.
 
-use crate::analysis::{Analysis, FaceDetail};
+use crate::analysis::{Analysis, FaceDetail, PERSON};
+use crate::face_measures::mesh::{CHEEKS, CHIN, FOREHEAD, LEFT_CHEEK, RIGHT_CHEEK};
 use crate::measure::{chroma, delta_e, hue_degrees, lab_of};
 use image::{GrayImage, RgbImage};
 use palette::Lab;
@@ -50,15 +51,6 @@ impl HairColour {
 /// Person-mask values from which a pixel is surely the person (not the fringe at its edge).
 const SURELY_PERSON: u8 = 200;
 
-/// Mesh points: cheeks at the face's outline, chin.
-const RIGHT_CHEEK: usize = 234;
-const LEFT_CHEEK: usize = 454;
-const CHIN: usize = 152;
-/// Top of the forehead.
-const FOREHEAD: usize = 10;
-/// Cheek centres, below the eyes: the face's skin colour is sampled there.
-const CHEEKS: [usize; 2] = [205, 425];
-
 /// What counts as blue clothing: blue by the background rule's own definition (hue band,
 /// least chroma) and within `near` (CIEDE2000) of one of `blues`.
 #[derive(Debug, Clone)]
@@ -105,6 +97,11 @@ pub fn measure(
 
 fn face_width(face: &FaceDetail) -> f32 {
     (face.point(LEFT_CHEEK)[0] - face.point(RIGHT_CHEEK)[0]).abs()
+}
+
+/// The face's centre line: midway between the cheeks.
+fn centre_x(face: &FaceDetail) -> f32 {
+    (face.point(LEFT_CHEEK)[0] + face.point(RIGHT_CHEEK)[0]) / 2.0
 }
 
 /// Clothing is sampled every this many pixels across and down (thousands of samples on a
@@ -166,7 +163,7 @@ const HAIR_STEP: u32 = 2;
 /// mean colour; `None` with fewer than 50 samples or a cheek outside the photo.
 fn hair_colour(image: &RgbImage, analysis: &Analysis, face: &FaceDetail) -> Option<HairColour> {
     let fw = face_width(face);
-    let centre = (face.point(LEFT_CHEEK)[0] + face.point(RIGHT_CHEEK)[0]) / 2.0;
+    let centre = centre_x(face);
     let bottom = ((face.point(FOREHEAD)[1] - fw * 0.05).max(0.0) as u32).min(image.height());
     let left = (centre - fw * 0.6).max(0.0) as u32;
     let right = ((centre + fw * 0.6).max(0.0) as u32).min(image.width());
@@ -245,7 +242,7 @@ fn ear_hair(
                 return None;
             }
             let (x, y) = (x as u32, y as u32);
-            if analysis.person_mask.get_pixel(x, y)[0] < 128 {
+            if analysis.person_mask.get_pixel(x, y)[0] < PERSON {
                 continue;
             }
             person += 1;
@@ -283,7 +280,7 @@ pub fn shoulder_points(
 ) -> Option<[[f32; 2]; 6]> {
     let mask = &analysis.person_mask;
     let (w, h) = mask.dimensions();
-    let centre = (face.point(LEFT_CHEEK)[0] + face.point(RIGHT_CHEEK)[0]) / 2.0;
+    let centre = centre_x(face);
     let reach = centre.min(w as f32 - 1.0 - centre) * 0.95;
     if reach < 0.7 * face_width(face) {
         return None;
@@ -291,7 +288,7 @@ pub fn shoulder_points(
     let chin = (face.point(CHIN)[1].max(0.0) as u32).min(h);
     let top = |x: f32| {
         let column = x as u32;
-        let y = match (chin..h).find(|&y| mask.get_pixel(column, y)[0] >= 128) {
+        let y = match (chin..h).find(|&y| mask.get_pixel(column, y)[0] >= PERSON) {
             Some(y) => y,
             None => {
                 let bottom = lab_of(image.get_pixel(column, h - 1).0);
