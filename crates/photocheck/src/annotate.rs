@@ -6,12 +6,13 @@
 //! shoulder line was read (shoulders.level).
 
 use crate::analysis::{Analysis, PERSON};
-use crate::person_measures::{ear_bands, shoulder_points, BlueSpec, ClothingRegion};
+use crate::measure::Background;
+use crate::person_measures::{ear_bands, is_blue_clothing, shoulder_points, ClothingRegion};
 use crate::pipeline::is_background;
+use crate::profile::ClothingNotBlue;
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{draw_filled_circle_mut, draw_hollow_circle_mut, draw_hollow_rect_mut};
 use imageproc::rect::Rect;
-use palette::Lab;
 use std::path::{Path, PathBuf};
 
 const MAIN_FACE: Rgb<u8> = Rgb([0, 230, 0]);
@@ -28,25 +29,25 @@ const SHOULDER: Rgb<u8> = Rgb([255, 80, 200]);
 /// Spacing of the region dots, in pixels.
 const REGION_GRID: u32 = 12;
 
-/// The working copy with the analysis drawn on it; `background` is the background's
+/// The working copy with the analysis drawn on it; `background` is the measured background
 /// colour and `blue` says which clothing counts as blue.
 pub fn overlay(
     working: &RgbImage,
     analysis: &Analysis,
-    background: Option<Lab>,
-    blue: &BlueSpec,
+    background: Option<&Background>,
+    blue: &ClothingNotBlue,
 ) -> RgbImage {
     let mut out = working.clone();
     let clothing = analysis
         .main
         .as_ref()
-        .map(|face| ClothingRegion::new(analysis, face));
+        .map(|face| ClothingRegion::new(working, analysis, face, background));
     for y in (REGION_GRID / 2..out.height()).step_by(REGION_GRID as usize) {
         for x in (REGION_GRID / 2..out.width()).step_by(REGION_GRID as usize) {
             let colour = if is_background(analysis, x, y) {
                 BACKGROUND
             } else if clothing.as_ref().is_some_and(|c| c.contains(x, y)) {
-                if blue.is_blue(working.get_pixel(x, y).0) {
+                if is_blue_clothing(blue, working.get_pixel(x, y).0) {
                     BLUE_CLOTHING
                 } else {
                     CLOTHING
@@ -78,7 +79,7 @@ pub fn overlay(
         for p in ear_bands(main).iter().flatten() {
             dot(&mut out, *p, 0, EAR_BAND);
         }
-        for [x, y] in shoulder_points(working, analysis, main, background)
+        for [x, y] in shoulder_points(working, analysis, main, background.map(|b| b.median))
             .into_iter()
             .flatten()
         {
@@ -176,8 +177,8 @@ mod tests {
                 image.put_pixel(x, y, Rgb(cloth));
             }
         }
-        let blue = crate::pipeline::blue_spec(&Profile::default(), None);
-        let out = overlay(&image, &analysis, None, &blue);
+        let blue = &Profile::default().rules.clothing_not_blue.params;
+        let out = overlay(&image, &analysis, None, blue);
         // Dots sit on a 12 px grid starting at 6.
         assert_eq!(*out.get_pixel(42, 42), BACKGROUND);
         assert_eq!(*out.get_pixel(102, 402), BLUE_CLOTHING);

@@ -4,15 +4,17 @@
 
 use crate::analysis::{Analysis, FaceDetail, PERSON};
 use crate::face_measures::mesh::{CHEEKS, CHIN, FOREHEAD, LEFT_CHEEK, RIGHT_CHEEK};
-use crate::measure::{chroma, delta_e, hue_degrees, lab_of};
+use crate::measure::{chroma, delta_e, hue_degrees, lab_of, Background};
+use crate::pipeline::is_background;
+use crate::profile::ClothingNotBlue;
 use image::{GrayImage, RgbImage};
 use palette::Lab;
+use std::collections::VecDeque;
 
 /// What the person rules judge.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PersonMeasures {
-    /// Share of the clothing's pixels close in colour to the given blues (the references
-    /// and the photo's own blue background); `None` when no clothing shows.
+    /// Share of the clothing's pixels that are blue; `None` when no clothing shows.
     pub clothing_blue: Option<f64>,
     /// The hair's colour above the forehead; `None` when too little of it shows.
     pub hair: Option<HairColour>,
@@ -51,26 +53,14 @@ impl HairColour {
 /// Person-mask values from which a pixel is surely the person (not the fringe at its edge).
 const SURELY_PERSON: u8 = 200;
 
-/// What counts as blue clothing: blue by the background rule's own definition (hue band,
-/// least chroma) and within `near` (CIEDE2000) of one of `blues`.
-#[derive(Debug, Clone)]
-pub struct BlueSpec {
-    pub blues: Vec<Lab>,
-    pub near: f64,
-    pub hue: (f64, f64),
-    pub min_chroma: f64,
-}
-
-impl BlueSpec {
-    /// Whether an sRGB colour counts as blue clothing.
-    pub fn is_blue(&self, rgb: [u8; 3]) -> bool {
-        let lab = lab_of(rgb);
-        let hue = hue_degrees(lab);
-        hue >= self.hue.0
-            && hue <= self.hue.1
-            && chroma(lab) >= self.min_chroma
-            && self.blues.iter().any(|b| delta_e(lab, *b) <= self.near)
-    }
+/// Whether an sRGB clothing colour is blue by `spec`.
+pub fn is_blue_clothing(spec: &ClothingNotBlue, rgb: [u8; 3]) -> bool {
+    let lab = lab_of(rgb);
+    let hue = hue_degrees(lab);
+    hue >= spec.hue_min
+        && hue <= spec.hue_max
+        && chroma(lab) >= spec.min_chroma
+        && lab.l as f64 >= spec.min_lightness
 }
 
 /// Measures the person of `analysis` on the working copy with the given background colour;
@@ -78,19 +68,20 @@ impl BlueSpec {
 pub fn measure(
     working: &RgbImage,
     analysis: &Analysis,
-    background: Option<Lab>,
-    blue: &BlueSpec,
+    background: Option<&Background>,
+    blue: &ClothingNotBlue,
     hair_near: f64,
 ) -> Option<PersonMeasures> {
     let face = analysis.main.as_ref()?;
     let hair = hair_colour(working, analysis, face);
+    let clothing = ClothingRegion::new(working, analysis, face, background);
     Some(PersonMeasures {
-        clothing_blue: clothing_blue(working, analysis, face, blue),
+        clothing_blue: clothing_blue(working, &clothing, blue),
         ear_hair: hair
             .as_ref()
             .and_then(|h| ear_hair(working, analysis, face, h.lab, hair_near)),
         hair,
-        shoulder_tilt: shoulder_points(working, analysis, face, background)
+        shoulder_tilt: shoulder_points(working, analysis, face, background.map(|b| b.median))
             .map(|p| shoulder_tilt(&p)),
     })
 }
@@ -109,34 +100,99 @@ fn centre_x(face: &FaceDetail) -> f32 {
 const CLOTHING_STEP: u32 = 4;
 
 /// Where the clothing is looked for: person pixels from a third of a face below the chin
-/// to the bottom.
+/// to the bottom, less the backdrop the person mask claims (see [`backdrop_cells`]).
 pub struct ClothingRegion<'a> {
     mask: &'a GrayImage,
     top: u32,
+    backdrop: Vec<bool>,
+    columns: u32,
 }
 
 impl<'a> ClothingRegion<'a> {
-    pub fn new(analysis: &'a Analysis, face: &FaceDetail) -> Self {
+    pub fn new(
+        image: &RgbImage,
+        analysis: &'a Analysis,
+        face: &FaceDetail,
+        background: Option<&Background>,
+    ) -> Self {
+        let columns = image.width().div_ceil(CLOTHING_STEP);
         ClothingRegion {
             mask: &analysis.person_mask,
             top: (face.point(CHIN)[1] + face_width(face) / 3.0).max(0.0) as u32,
+            backdrop: background
+                .map(|b| backdrop_cells(image, analysis, b.median))
+                .unwrap_or_default(),
+            columns,
         }
     }
 
     /// Whether pixel (x, y) is clothing.
     pub fn contains(&self, x: u32, y: u32) -> bool {
-        y >= self.top && self.mask.get_pixel(x, y)[0] >= SURELY_PERSON
+        let cell = (y / CLOTHING_STEP * self.columns + x / CLOTHING_STEP) as usize;
+        y >= self.top
+            && self.mask.get_pixel(x, y)[0] >= SURELY_PERSON
+            && !self.backdrop.get(cell).copied().unwrap_or(false)
     }
 }
 
+/// CIEDE2000 distance to the backdrop's median colour within which a pixel continues the
+/// backdrop: a flat backdrop's own noise (JPEG noise on the dev photos' flat backdrops stays
+/// within a few units), far under the distance of blue clothing worth refusing.
+const BACKDROP_NEAR: f64 = 5.0;
+
+/// The cells of a grid `CLOTHING_STEP` pixels apart (row by row) that the backdrop
+/// reaches: cells within [`BACKDROP_NEAR`] of its colour, connected through such cells to
+/// sure background or to the frame's edge (the backdrop goes on past the frame). The person
+/// mask sometimes claims flat backdrop beside the body (a soft edge, a gap under an arm, the
+/// corner a rotated photo was filled in with); these cells are backdrop whatever the mask
+/// says.
+fn backdrop_cells(image: &RgbImage, analysis: &Analysis, backdrop: Lab) -> Vec<bool> {
+    let (columns, rows) = (
+        image.width().div_ceil(CLOTHING_STEP),
+        image.height().div_ceil(CLOTHING_STEP),
+    );
+    let pixel = |cell: u32| {
+        (
+            (cell % columns) * CLOTHING_STEP,
+            (cell / columns) * CLOTHING_STEP,
+        )
+    };
+    let near = |cell: u32| {
+        let (x, y) = pixel(cell);
+        delta_e(lab_of(image.get_pixel(x, y).0), backdrop) <= BACKDROP_NEAR
+    };
+    let mut reached = vec![false; (columns * rows) as usize];
+    let mut queue: VecDeque<u32> = (0..columns * rows)
+        .filter(|&cell| {
+            let (column, row) = (cell % columns, cell / columns);
+            let edge = column == 0 || row == 0 || column + 1 == columns || row + 1 == rows;
+            let (x, y) = pixel(cell);
+            (edge || is_background(analysis, x, y)) && near(cell)
+        })
+        .collect();
+    for &cell in &queue {
+        reached[cell as usize] = true;
+    }
+    while let Some(cell) = queue.pop_front() {
+        let (column, row) = (cell % columns, cell / columns);
+        let neighbours = [
+            (column > 0).then(|| cell - 1),
+            (column + 1 < columns).then(|| cell + 1),
+            (row > 0).then(|| cell - columns),
+            (row + 1 < rows).then(|| cell + columns),
+        ];
+        for next in neighbours.into_iter().flatten() {
+            if !reached[next as usize] && near(next) {
+                reached[next as usize] = true;
+                queue.push_back(next);
+            }
+        }
+    }
+    reached
+}
+
 /// The share of the clothing that is blue.
-fn clothing_blue(
-    image: &RgbImage,
-    analysis: &Analysis,
-    face: &FaceDetail,
-    blue_spec: &BlueSpec,
-) -> Option<f64> {
-    let region = ClothingRegion::new(analysis, face);
+fn clothing_blue(image: &RgbImage, region: &ClothingRegion, spec: &ClothingNotBlue) -> Option<f64> {
     let (mut total, mut blue) = (0usize, 0usize);
     for y in (region.top..image.height()).step_by(CLOTHING_STEP as usize) {
         for x in (0..image.width()).step_by(CLOTHING_STEP as usize) {
@@ -144,7 +200,7 @@ fn clothing_blue(
                 continue;
             }
             total += 1;
-            if blue_spec.is_blue(image.get_pixel(x, y).0) {
+            if is_blue_clothing(spec, image.get_pixel(x, y).0) {
                 blue += 1;
             }
         }
@@ -367,6 +423,59 @@ mod tests {
             }
         }
         (image, analysis)
+    }
+
+    #[test]
+    fn light_blues_and_aquas_are_blue_clothing_and_navy_white_and_grey_are_not() {
+        let spec = &crate::profile::Profile::default().rules.clothing_not_blue.params;
+        for blue in [[100, 197, 255], [150, 215, 210], [150, 160, 180], [40, 90, 200]] {
+            assert!(is_blue_clothing(spec, blue), "{blue:?} is blue");
+        }
+        for other in [[20, 30, 70], [235, 240, 248], [60, 60, 60], [200, 40, 40]] {
+            assert!(!is_blue_clothing(spec, other), "{other:?} is not blue");
+        }
+    }
+
+    #[test]
+    fn flat_backdrop_the_mask_claims_is_not_clothing_but_blue_clothing_is() {
+        let backdrop = [67, 142, 219];
+        let mut analysis = crate::rules::test_support::test_analysis();
+        // Backdrop above row 400, dark clothing below it; the mask claims all of it as
+        // person, including a backdrop-coloured corner (what rotating a photo leaves).
+        let mut image = RgbImage::from_fn(480, 640, |_, y| {
+            Rgb(if y < 400 { backdrop } else { [60, 60, 60] })
+        });
+        for y in 400..640 {
+            for x in 0..480 {
+                analysis.person_mask.put_pixel(x, y, Luma([255]));
+                if x + y > 900 {
+                    image.put_pixel(x, y, Rgb(backdrop));
+                }
+            }
+        }
+        let face = analysis.main.clone().unwrap();
+        let background = Background {
+            median: lab_of(backdrop),
+            median_rgb: backdrop,
+            spread: 0.0,
+            gradient: 0.0,
+            samples: 1000,
+        };
+        let spec = &crate::profile::Profile::default().rules.clothing_not_blue.params;
+        let share = |image: &RgbImage, background: Option<&Background>| {
+            let region = ClothingRegion::new(image, &analysis, &face, background);
+            clothing_blue(image, &region, spec).unwrap()
+        };
+        assert!(share(&image, None) > 0.1, "without a backdrop the corner reads as blue");
+        assert_eq!(share(&image, Some(&background)), 0.0);
+
+        // A blue garment of another blue, reaching the frame's bottom edge, still counts.
+        for y in 560..640 {
+            for x in 50..250 {
+                image.put_pixel(x, y, Rgb([40, 90, 200]));
+            }
+        }
+        assert!(share(&image, Some(&background)) > 0.1);
     }
 
     #[test]

@@ -142,9 +142,8 @@ impl Checker {
         let drawn = match &m.analysis {
             Ok(a) if self.annotate_dir.is_some() || self.thumbnails => {
                 Some(self.timings.time("annotate", || {
-                    let blue = blue_spec(&self.profile, m.background.as_ref());
-                    let background = m.background.as_ref().map(|b| b.median);
-                    annotate::overlay(&photo.working, a, background, &blue)
+                    let blue = &self.profile.rules.clothing_not_blue.params;
+                    annotate::overlay(&photo.working, a, m.background.as_ref(), blue)
                 }))
             }
             _ => None,
@@ -231,10 +230,9 @@ pub fn measurements(
         .ok()
         .and_then(|a| face_measures::measure(working, &grey, a));
     let person = analysis.as_ref().ok().and_then(|a| {
-        let blue = blue_spec(profile, background.as_ref());
+        let blue = &profile.rules.clothing_not_blue.params;
         let hair_near = profile.rules.ears_visible.params.hair_delta_e;
-        let background_colour = background.as_ref().map(|b| b.median);
-        person_measures::measure(working, a, background_colour, &blue, hair_near)
+        person_measures::measure(working, a, background.as_ref(), blue, hair_near)
     });
     Measurements {
         file_name: name.to_string(),
@@ -249,43 +247,6 @@ pub fn measurements(
         person,
         fingerprint,
     }
-}
-
-/// What counts as blue clothing in a photo with this background.
-pub(crate) fn blue_spec(
-    profile: &Profile,
-    background: Option<&measure::Background>,
-) -> person_measures::BlueSpec {
-    let spec = &profile.rules.background_blue.params;
-    person_measures::BlueSpec {
-        blues: clothing_blues(profile, background),
-        near: profile.rules.clothing_not_blue.params.max_delta_e,
-        hue: (spec.hue_min, spec.hue_max),
-        min_chroma: spec.min_chroma,
-    }
-}
-
-/// The blues clothing must stay away from: the profile's references, and the photo's own
-/// background when that is blue.
-fn clothing_blues(
-    profile: &Profile,
-    background: Option<&measure::Background>,
-) -> Vec<palette::Lab> {
-    let spec = &profile.rules.background_blue.params;
-    let mut blues: Vec<palette::Lab> = spec
-        .references
-        .iter()
-        .map(|r| measure::lab_of(*r))
-        .collect();
-    if let Some(bg) = background {
-        let hue = measure::hue_degrees(bg.median);
-        if (spec.hue_min..=spec.hue_max).contains(&hue)
-            && measure::chroma(bg.median) >= spec.min_chroma
-        {
-            blues.push(bg.median);
-        }
-    }
-    blues
 }
 
 /// Runs `check`, turning a panic into that photo's `error` record.

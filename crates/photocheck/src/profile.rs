@@ -201,11 +201,15 @@ pub struct HairDyed {
     pub scalp_delta_e: f64,
 }
 
+/// Blue clothing: a clothing colour is blue when its CIELAB hue lies in the band, with at
+/// least the chroma (a visible tint) and the lightness (light and medium blues, not navy).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClothingNotBlue {
-    /// CIEDE2000 distance within which a clothing pixel counts as the background's blue.
-    pub max_delta_e: f64,
-    /// Largest share of the clothing that may be that blue.
+    pub hue_min: f64,
+    pub hue_max: f64,
+    pub min_chroma: f64,
+    pub min_lightness: f64,
+    /// Largest share of the clothing that may be blue.
     pub max_share: f64,
 }
 

@@ -10,11 +10,7 @@ pub const ID: &str = "clothing.not_blue";
 pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let rule = &p.rules.clothing_not_blue;
     let s = &rule.params;
-    let limit = format!(
-        "≤ {:.0}% of the clothing within ΔE {} of the blues",
-        s.max_share * 100.0,
-        s.max_delta_e
-    );
+    let limit = format!("≤ {:.0}% of the clothing blue", s.max_share * 100.0);
     let person = match person_or_skip(m, ID, &limit) {
         Ok(person) => person,
         Err(skip) => return *skip,
@@ -38,8 +34,8 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         )
     } else {
         Message::new(
-            format!("衣服 {pct:.0}% 是与背景相近的蓝色：请换非蓝色系的衣服"),
-            format!("{pct:.0}% of the clothing is the background's blue: wear clothes that are not blue"),
+            format!("衣服 {pct:.0}% 是蓝色，易与蓝色背景混在一起：请换非蓝色系的衣服"),
+            format!("{pct:.0}% of the clothing is blue and merges with a blue background: wear clothes that are not blue"),
         )
     };
     judged(ID, rule, ok, round3(share), limit, message)
