@@ -126,6 +126,17 @@ pub fn exposure(grey: &GrayImage, inside: impl Fn(u32, u32) -> bool) -> Exposure
     }
 }
 
+/// Share of the pixels with exactly two of their three channels at 250 or more: a coloured
+/// surface (skin, a blue backdrop) pushed past the camera's range, which shifts its hue.
+/// White (all three) is a colour, not a sign of over-exposure.
+pub fn colour_clipped(image: &RgbImage) -> f64 {
+    let clipped = image
+        .pixels()
+        .filter(|p| p.0.iter().filter(|&&c| c >= 250).count() == 2)
+        .count();
+    clipped as f64 / (image.width() as f64 * image.height() as f64).max(1.0)
+}
+
 /// The part of a `width`×`height` image inside a box (left, top, width, height), as whole
 /// pixels: x, y, width, height. `None` when nothing of the box is inside.
 pub fn clip_box(bbox: [f32; 4], width: u32, height: u32) -> Option<(u32, u32, u32, u32)> {
@@ -214,6 +225,20 @@ pub fn percentile(values: &mut [f64], q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_blown_channels_count_as_colour_clipping_and_white_does_not() {
+        // Four columns: a blown cyan backdrop, white, a blue with one full channel, skin.
+        let image = RgbImage::from_fn(40, 10, |x, _| {
+            image::Rgb(match x / 10 {
+                0 => [127, 255, 255],
+                1 => [255, 255, 255],
+                2 => [100, 197, 255],
+                _ => [200, 150, 120],
+            })
+        });
+        assert_eq!(colour_clipped(&image), 0.25);
+    }
 
     #[test]
     fn blur_lowers_laplacian_variance() {

@@ -427,8 +427,16 @@ mod tests {
 
     #[test]
     fn light_blues_and_aquas_are_blue_clothing_and_navy_white_and_grey_are_not() {
-        let spec = &crate::profile::Profile::default().rules.clothing_not_blue.params;
-        for blue in [[100, 197, 255], [150, 215, 210], [150, 160, 180], [40, 90, 200]] {
+        let spec = &crate::profile::Profile::default()
+            .rules
+            .clothing_not_blue
+            .params;
+        for blue in [
+            [100, 197, 255],
+            [150, 215, 210],
+            [150, 160, 180],
+            [40, 90, 200],
+        ] {
             assert!(is_blue_clothing(spec, blue), "{blue:?} is blue");
         }
         for other in [[20, 30, 70], [235, 240, 248], [60, 60, 60], [200, 40, 40]] {
@@ -461,12 +469,18 @@ mod tests {
             gradient: 0.0,
             samples: 1000,
         };
-        let spec = &crate::profile::Profile::default().rules.clothing_not_blue.params;
+        let spec = &crate::profile::Profile::default()
+            .rules
+            .clothing_not_blue
+            .params;
         let share = |image: &RgbImage, background: Option<&Background>| {
             let region = ClothingRegion::new(image, &analysis, &face, background);
             clothing_blue(image, &region, spec).unwrap()
         };
-        assert!(share(&image, None) > 0.1, "without a backdrop the corner reads as blue");
+        assert!(
+            share(&image, None) > 0.1,
+            "without a backdrop the corner reads as blue"
+        );
         assert_eq!(share(&image, Some(&background)), 0.0);
 
         // A blue garment of another blue, reaching the frame's bottom edge, still counts.

@@ -241,6 +241,7 @@ pub fn measurements(
         height: photo.height,
         sharpness,
         exposure,
+        colour_clipped: measure::colour_clipped(working),
         background,
         analysis,
         face: face_measures,

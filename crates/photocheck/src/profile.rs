@@ -315,6 +315,8 @@ pub struct ExposureOk {
     pub min_mean_luma: f64,
     pub max_mean_luma: f64,
     pub max_clipped_fraction: f64,
+    /// Largest share of the photo's pixels with two of three channels blown.
+    pub max_colour_clipped: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

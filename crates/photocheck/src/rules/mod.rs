@@ -52,6 +52,8 @@ pub struct Measurements {
     pub sharpness: Option<f64>,
     /// Brightness of the main face; `None` without a face.
     pub exposure: Option<Exposure>,
+    /// Share of the photo's pixels with a coloured clip (see [`crate::measure::colour_clipped`]).
+    pub colour_clipped: f64,
     /// The background pixels' colour; `None` when no background could be found.
     pub background: Option<Background>,
     /// What the models found, or why they did not run.
@@ -380,6 +382,7 @@ pub(crate) mod test_support {
                 clipped_high: 0.0,
                 clipped_low: 0.0,
             }),
+            colour_clipped: 0.0,
             background: Some(Background {
                 median: lab_of(blue),
                 median_rgb: blue,
