@@ -30,12 +30,12 @@ fn any(l: &Labels, fields: &[&str]) -> Option<bool> {
     }
 }
 
-/// Which label says a rule is broken. The frame.* rules are not scored: the labels'
-/// `framing_ok` judges composition loosely (head 40–80 % of the height), not the CHSI pixel
-/// bands that frame.* hold a photo to.
 /// Reads from a photo's labels whether a rule is broken.
 type LabelReader = fn(&Labels) -> Option<bool>;
 
+/// Which label says a rule is broken. The frame.* rules are not scored: the labels'
+/// `framing_ok` judges composition loosely (head 40–80 % of the height), not the CHSI pixel
+/// bands that frame.* hold a photo to.
 const MAPPING: &[(&str, LabelReader)] = &[
     ("faces.single", |l| {
         l.get("faces_count")?.as_u64().map(|n| n != 1)
