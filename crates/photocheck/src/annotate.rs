@@ -2,12 +2,15 @@
 //! eyes and irises, the outline of the person mask, and a dot grid over the regions the
 //! person rules measured: green on the background pixels (background.blue and
 //! background.uniform), orange on the clothing (clothing.not_blue), red on clothing it
-//! counted as blue, violet on the ear bands (ears.visible), and pink rings where the
-//! shoulder line was read (shoulders.level).
+//! counted as blue, violet on the ear bands (ears.visible), pink rings where the shoulder
+//! line was read (shoulders.level), and azure frames where long hair would lie in front of
+//! the shoulders (hair.neat).
 
 use crate::analysis::{Analysis, PERSON};
 use crate::measure::Background;
-use crate::person_measures::{ear_bands, is_blue_clothing, shoulder_points, ClothingRegion};
+use crate::person_measures::{
+    ear_bands, is_blue_clothing, shoulder_fronts, shoulder_points, ClothingRegion,
+};
 use crate::pipeline::is_background;
 use crate::profile::ClothingNotBlue;
 use image::{Rgb, RgbImage};
@@ -26,6 +29,7 @@ const CLOTHING: Rgb<u8> = Rgb([255, 150, 0]);
 const BLUE_CLOTHING: Rgb<u8> = Rgb([255, 0, 0]);
 const EAR_BAND: Rgb<u8> = Rgb([170, 90, 255]);
 const SHOULDER: Rgb<u8> = Rgb([255, 80, 200]);
+const HAIR_FRONT: Rgb<u8> = Rgb([0, 170, 255]);
 /// Spacing of the region dots, in pixels.
 const REGION_GRID: u32 = 12;
 
@@ -84,6 +88,13 @@ pub fn overlay(
             .flatten()
         {
             draw_hollow_circle_mut(&mut out, (x as i32, y as i32), 4, SHOULDER);
+        }
+        for [left, top, right, bottom] in shoulder_fronts(main) {
+            let rect = Rect::at(left as i32, top as i32).of_size(
+                (right - left).max(1.0) as u32,
+                (bottom - top).max(1.0) as u32,
+            );
+            draw_hollow_rect_mut(&mut out, rect, HAIR_FRONT);
         }
         for p in &main.mesh {
             dot(&mut out, [p[0], p[1]], 0, MESH);

@@ -24,6 +24,12 @@ pub struct PersonMeasures {
     /// Angle of the shoulder line in degrees, positive when the image's right shoulder is
     /// lower; `None` when the photo shows too little beside the neck.
     pub shoulder_tilt: Option<f64>,
+    /// Share of the person in front of the shoulders (see [`shoulder_fronts`]) that has the
+    /// hair's colour; `None` without a hair colour or when too little of it is in the photo.
+    pub hair_in_front: Option<f64>,
+    /// CIEDE2000 distance between the hair's colour and the clothing's on the outer
+    /// shoulders; `None` without either.
+    pub clothing_from_hair: Option<f64>,
 }
 
 /// The median colour of the hair above the forehead.
@@ -75,11 +81,19 @@ pub fn measure(
     let face = analysis.main.as_ref()?;
     let hair = hair_colour(working, analysis, face);
     let clothing = ClothingRegion::new(working, analysis, face, background);
+    let clothing_samples = clothing.samples(working);
     Some(PersonMeasures {
-        clothing_blue: clothing_blue(working, &clothing, blue),
+        clothing_blue: clothing_blue(working, &clothing_samples, blue),
         ear_hair: hair
             .as_ref()
             .and_then(|h| ear_hair(working, analysis, face, h.lab, hair_near)),
+        hair_in_front: hair
+            .as_ref()
+            .and_then(|h| hair_in_front(working, analysis, face, h.lab, hair_near)),
+        clothing_from_hair: hair
+            .as_ref()
+            .zip(outer_shoulder_colour(working, face, &clothing))
+            .map(|(h, c)| delta_e(h.lab, c)),
         hair,
         shoulder_tilt: shoulder_points(working, analysis, face, background.map(|b| b.median))
             .map(|p| shoulder_tilt(&p)),
@@ -132,6 +146,24 @@ impl<'a> ClothingRegion<'a> {
         y >= self.top
             && self.mask.get_pixel(x, y)[0] >= SURELY_PERSON
             && !self.backdrop.get(cell).copied().unwrap_or(false)
+    }
+
+    /// The clothing's colours, every `CLOTHING_STEP` pixels across and down.
+    fn samples(&self, image: &RgbImage) -> Vec<[u8; 3]> {
+        self.samples_where(image, |_, _| true)
+    }
+
+    /// The clothing's colours at the sampled pixels (x, y) for which `keep` holds.
+    fn samples_where(&self, image: &RgbImage, keep: impl Fn(f32, f32) -> bool) -> Vec<[u8; 3]> {
+        let mut samples = Vec::new();
+        for y in (self.top..image.height()).step_by(CLOTHING_STEP as usize) {
+            for x in (0..image.width()).step_by(CLOTHING_STEP as usize) {
+                if keep(x as f32, y as f32) && self.contains(x, y) {
+                    samples.push(image.get_pixel(x, y).0);
+                }
+            }
+        }
+        samples
     }
 }
 
@@ -191,24 +223,38 @@ fn backdrop_cells(image: &RgbImage, analysis: &Analysis, backdrop: Lab) -> Vec<b
     reached
 }
 
-/// The share of the clothing that is blue.
-fn clothing_blue(image: &RgbImage, region: &ClothingRegion, spec: &ClothingNotBlue) -> Option<f64> {
-    let (mut total, mut blue) = (0usize, 0usize);
-    for y in (region.top..image.height()).step_by(CLOTHING_STEP as usize) {
-        for x in (0..image.width()).step_by(CLOTHING_STEP as usize) {
-            if !region.contains(x, y) {
-                continue;
-            }
-            total += 1;
-            if is_blue_clothing(spec, image.get_pixel(x, y).0) {
-                blue += 1;
-            }
+/// The share of the clothing that is blue; `None` when the clothing covers under ~1 % of
+/// the frame (no clothing to speak of).
+fn clothing_blue(image: &RgbImage, samples: &[[u8; 3]], spec: &ClothingNotBlue) -> Option<f64> {
+    let per_sample = (CLOTHING_STEP * CLOTHING_STEP) as usize;
+    if samples.len() * per_sample * 100 < (image.width() * image.height()) as usize {
+        return None;
+    }
+    let blue = samples
+        .iter()
+        .filter(|&&rgb| is_blue_clothing(spec, rgb))
+        .count();
+    Some(blue as f64 / samples.len() as f64)
+}
+
+/// The channel-by-channel median of some colours in CIELAB; `None` for fewer than 50.
+fn median_lab(samples: &[[u8; 3]]) -> Option<Lab> {
+    (samples.len() >= 50).then(|| median(samples.iter().map(|&rgb| lab_of(rgb))))
+}
+
+/// The channel-by-channel median of CIELAB colours (at least one).
+fn median(colours: impl Iterator<Item = Lab>) -> Lab {
+    let mut channels: [Vec<f32>; 3] = Default::default();
+    for lab in colours {
+        for (channel, value) in channels.iter_mut().zip([lab.l, lab.a, lab.b]) {
+            channel.push(value);
         }
     }
-    // Fewer than ~1 % of the frame's pixels: no clothing to speak of.
-    let per_sample = (CLOTHING_STEP * CLOTHING_STEP) as usize;
-    (total * per_sample * 100 >= (image.width() * image.height()) as usize)
-        .then(|| blue as f64 / total as f64)
+    let [l, a, b] = channels.map(|mut c| {
+        c.sort_by(f32::total_cmp);
+        c[c.len() / 2]
+    });
+    Lab::new(l, a, b)
 }
 
 /// Hair is sampled every this many pixels across and down.
@@ -223,26 +269,15 @@ fn hair_colour(image: &RgbImage, analysis: &Analysis, face: &FaceDetail) -> Opti
     let bottom = ((face.point(FOREHEAD)[1] - fw * 0.05).max(0.0) as u32).min(image.height());
     let left = (centre - fw * 0.6).max(0.0) as u32;
     let right = ((centre + fw * 0.6).max(0.0) as u32).min(image.width());
-    let mut channels: [Vec<f32>; 3] = Default::default();
+    let mut samples = Vec::new();
     for y in (0..bottom).step_by(HAIR_STEP as usize) {
         for x in (left..right).step_by(HAIR_STEP as usize) {
-            if analysis.person_mask.get_pixel(x, y)[0] < SURELY_PERSON {
-                continue;
-            }
-            let lab = lab_of(image.get_pixel(x, y).0);
-            for (channel, value) in channels.iter_mut().zip([lab.l, lab.a, lab.b]) {
-                channel.push(value);
+            if analysis.person_mask.get_pixel(x, y)[0] >= SURELY_PERSON {
+                samples.push(image.get_pixel(x, y).0);
             }
         }
     }
-    if channels[0].len() < 50 {
-        return None;
-    }
-    let [l, a, b] = channels.map(|mut c| {
-        c.sort_by(f32::total_cmp);
-        c[c.len() / 2]
-    });
-    let hair = Lab::new(l, a, b);
+    let hair = median_lab(&samples)?;
     Some(HairColour {
         lab: hair,
         from_skin: delta_e(hair, skin_colour(image, face)?),
@@ -312,6 +347,79 @@ fn ear_hair(
         worst = worst.max(hairy as f64 / person as f64);
     }
     Some(worst)
+}
+
+/// CIEDE2000 distance to the cheeks within which a clothing sample is bare skin (a neck or a
+/// neckline, not cloth).
+const SKIN_NEAR: f64 = 15.0;
+
+/// The median colour of the clothing on the outer shoulders and upper arms (1.05–1.6 face
+/// widths from the face's centre line, from the chin down 1.2 face widths), where even long
+/// hair does not hang; bare skin left out. `None` with fewer than 50 samples (a tight crop).
+fn outer_shoulder_colour(
+    image: &RgbImage,
+    face: &FaceDetail,
+    clothing: &ClothingRegion,
+) -> Option<Lab> {
+    let skin = skin_colour(image, face)?;
+    let (fw, centre, chin) = (face_width(face), centre_x(face), face.point(CHIN)[1]);
+    let bottom = chin + 1.2 * fw;
+    let cloth: Vec<[u8; 3]> = clothing
+        .samples_where(image, |x, y| {
+            let out = (x - centre).abs();
+            (1.05 * fw..=1.6 * fw).contains(&out) && y <= bottom
+        })
+        .into_iter()
+        .filter(|&rgb| delta_e(lab_of(rgb), skin) > SKIN_NEAR)
+        .collect();
+    median_lab(&cloth)
+}
+
+/// Where long hair lies when it hangs in front of the shoulders: beside the neck, from the
+/// chin down 0.6 face widths, from 0.45 to 1.0 face widths either side of the face's centre
+/// line (the neck and the jaw stay out). The image's left then right rectangle as
+/// `[left, top, right, bottom]` in pixels, possibly reaching outside the photo.
+pub fn shoulder_fronts(face: &FaceDetail) -> [[f32; 4]; 2] {
+    let (fw, centre, chin) = (face_width(face), centre_x(face), face.point(CHIN)[1]);
+    let (bottom, inner, outer) = (chin + 0.6 * fw, 0.45 * fw, 1.0 * fw);
+    [
+        [centre - outer, chin, centre - inner, bottom],
+        [centre + inner, chin, centre + outer, bottom],
+    ]
+}
+
+/// The share of the person in front of the shoulders ([`shoulder_fronts`]) within `near` of
+/// the hair's colour; `None` when fewer than a quarter of the sampled points are on the
+/// person inside the photo.
+fn hair_in_front(
+    image: &RgbImage,
+    analysis: &Analysis,
+    face: &FaceDetail,
+    hair: Lab,
+    near: f64,
+) -> Option<f64> {
+    let (w, h) = image.dimensions();
+    let (mut points, mut person, mut hairy) = (0usize, 0usize, 0usize);
+    for [left, top, right, bottom] in shoulder_fronts(face) {
+        let mut y = top;
+        while y < bottom {
+            let mut x = left;
+            while x < right {
+                points += 1;
+                let inside = x >= 0.0 && y >= 0.0 && x < w as f32 && y < h as f32;
+                if inside && analysis.person_mask.get_pixel(x as u32, y as u32)[0] >= SURELY_PERSON
+                {
+                    person += 1;
+                    if delta_e(lab_of(image.get_pixel(x as u32, y as u32).0), hair) <= near {
+                        hairy += 1;
+                    }
+                }
+                x += CLOTHING_STEP as f32;
+            }
+            y += CLOTHING_STEP as f32;
+        }
+    }
+    (person * 4 >= points && person > 0).then(|| hairy as f64 / person as f64)
 }
 
 /// Where the shoulders are sampled, as fractions of the widest offset from the face's
@@ -475,7 +583,7 @@ mod tests {
             .params;
         let share = |image: &RgbImage, background: Option<&Background>| {
             let region = ClothingRegion::new(image, &analysis, &face, background);
-            clothing_blue(image, &region, spec).unwrap()
+            clothing_blue(image, &region.samples(image), spec).unwrap()
         };
         assert!(
             share(&image, None) > 0.1,
@@ -490,6 +598,43 @@ mod tests {
             }
         }
         assert!(share(&image, Some(&background)) > 0.1);
+    }
+
+    #[test]
+    fn long_hair_in_front_of_the_shoulders_is_measured_against_the_outer_shoulders() {
+        let (black, skin, white) = ([25, 20, 20], [205, 160, 130], [235, 235, 235]);
+        let (mut image, mut analysis) = photo(black, skin);
+        analysis.main.as_mut().unwrap().mesh[CHIN] = [240.0, 420.0, 0.0];
+        let face = analysis.main.clone().unwrap();
+        let fronts = shoulder_fronts(&face);
+        let in_front = |x: u32, y: u32| {
+            let (x, y) = (x as f32, y as f32);
+            fronts
+                .iter()
+                .any(|r| x >= r[0] && x < r[2] && y >= r[1] && y < r[3])
+        };
+        let mut paint = |long_hair: bool| {
+            for y in 420..640 {
+                for x in 0..480 {
+                    let hair = long_hair && in_front(x, y);
+                    image.put_pixel(x, y, Rgb(if hair { black } else { white }));
+                }
+            }
+            let clothing = ClothingRegion::new(&image, &analysis, &face, None);
+            let hair = lab_of(black);
+            (
+                hair_in_front(&image, &analysis, &face, hair, 10.0).unwrap(),
+                outer_shoulder_colour(&image, &face, &clothing).map(|c| delta_e(c, hair)),
+            )
+        };
+        let (long, outer) = paint(true);
+        assert!(long > 0.95, "{long}");
+        assert!(
+            outer.unwrap() > 40.0,
+            "white clothing is far from black hair"
+        );
+        let (short, _) = paint(false);
+        assert!(short < 0.01, "{short}");
     }
 
     #[test]

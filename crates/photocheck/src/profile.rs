@@ -166,6 +166,8 @@ pub struct Rules {
     pub clothing_not_blue: Rule<ClothingNotBlue>,
     #[serde(rename = "hair.dyed")]
     pub hair_dyed: Rule<HairDyed>,
+    #[serde(rename = "hair.neat")]
+    pub hair_neat: Rule<HairNeat>,
     #[serde(rename = "ears.visible")]
     pub ears_visible: Rule<EarsVisible>,
     #[serde(rename = "shoulders.level")]
@@ -181,6 +183,17 @@ pub struct EarsVisible {
     pub max_hair_share: f64,
     /// Least CIEDE2000 distance between hair and skin for the two to be told apart.
     pub min_hair_skin_delta_e: f64,
+}
+
+/// Long hair in front of the shoulders: the person beside the neck in the hair's colour
+/// (ears.visible's `hair_delta_e` says which pixels are hair).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct HairNeat {
+    /// Largest share of the person in front of the shoulders that may be hair.
+    pub max_hair_share: f64,
+    /// Least CIEDE2000 distance between the clothing and the hair for the two to be told
+    /// apart.
+    pub min_clothing_hair_delta_e: f64,
 }
 
 /// Hair colours, in CIELAB terms, that are dyed: vivid colours fail, light tints warn.

@@ -267,6 +267,7 @@ fn every_face_rule_skips_with_the_reason_when_no_face_is_found() {
         "exposure.ok",
         "clothing.not_blue",
         "hair.dyed",
+        "hair.neat",
         "ears.visible",
         "shoulders.level",
     ] {

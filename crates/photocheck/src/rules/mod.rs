@@ -31,6 +31,7 @@ mod frame_eyes;
 mod frame_face_width;
 mod glasses_none;
 mod hair_dyed;
+mod hair_neat;
 mod lighting_even;
 mod makeup_light;
 mod mouth_no_teeth;
@@ -69,7 +70,7 @@ pub struct Measurements {
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
-fn table(profile: &Profile) -> [(&'static str, bool, Check); 28] {
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 29] {
     let r = &profile.rules;
     [
         (file_naming::ID, r.file_naming.enabled, file_naming::check),
@@ -162,6 +163,7 @@ fn table(profile: &Profile) -> [(&'static str, bool, Check); 28] {
             clothing_not_blue::check,
         ),
         (hair_dyed::ID, r.hair_dyed.enabled, hair_dyed::check),
+        (hair_neat::ID, r.hair_neat.enabled, hair_neat::check),
         (
             ears_visible::ID,
             r.ears_visible.enabled,
@@ -231,6 +233,7 @@ pub fn title(id: &str) -> Message {
         "makeup.light" => ("不宜浓妆", "light makeup"),
         "clothing.not_blue" => ("避免蓝色服装", "no blue clothing"),
         "hair.dyed" => ("不得染发", "no dyed hair"),
+        "hair.neat" => ("长发须放在肩膀后面", "long hair behind the shoulders"),
         "ears.visible" => ("须露出双耳", "both ears visible"),
         "shoulders.level" => ("两肩须一样高", "shoulders level"),
         other => (other, other),
@@ -416,6 +419,8 @@ pub(crate) mod test_support {
                 }),
                 ear_hair: Some(0.05),
                 shoulder_tilt: Some(1.0),
+                hair_in_front: Some(0.02),
+                clothing_from_hair: Some(40.0),
             }),
             fingerprint: [0; 4],
         }
@@ -475,7 +480,11 @@ pub(crate) mod test_support {
     #[test]
     fn compliant_measurements_pass_every_rule() {
         let results = run_all(&compliant(), &Profile::default());
-        assert_eq!(results.len(), 28);
+        assert_eq!(
+            results.len(),
+            29,
+            "every rule judged per photo (batch.once is per run)"
+        );
         for r in results {
             assert_eq!(r.status, Status::Pass, "{} : {:?}", r.id, r.message);
         }
@@ -495,7 +504,7 @@ pub(crate) mod test_support {
             Profile::from_overrides_str("[rules.\"format.dpi\"]\nenabled = false\n", "t").unwrap();
         let results = run_all(&compliant(), &p);
         assert!(results.iter().all(|r| r.id != "format.dpi"));
-        assert_eq!(results.len(), 27);
+        assert_eq!(results.len(), 28);
         assert!(!enabled_ids(&p).contains(&"format.dpi"));
     }
 }
