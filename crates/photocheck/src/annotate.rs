@@ -3,13 +3,13 @@
 //! person rules measured: green on the background pixels (background.blue and
 //! background.uniform), orange on the clothing (clothing.not_blue), red on clothing it
 //! counted as blue, violet on the ear bands (ears.visible), pink rings where the shoulder
-//! line was read (shoulders.level), and azure frames where long hair would lie in front of
-//! the shoulders (hair.neat).
+//! line was read (shoulders.level), and in azure the bands beside the jaw where long hair
+//! falls and the frames where it would lie in front of the shoulders (hair.neat).
 
 use crate::analysis::{Analysis, PERSON};
 use crate::measure::Background;
 use crate::person_measures::{
-    ear_bands, is_blue_clothing, shoulder_fronts, shoulder_points, ClothingRegion,
+    ear_bands, is_blue_clothing, jaw_bands, shoulder_fronts, shoulder_points, ClothingRegion,
 };
 use crate::pipeline::is_background;
 use crate::profile::ClothingNotBlue;
@@ -88,6 +88,9 @@ pub fn overlay(
             .flatten()
         {
             draw_hollow_circle_mut(&mut out, (x as i32, y as i32), 4, SHOULDER);
+        }
+        for p in jaw_bands(main).iter().flatten() {
+            dot(&mut out, *p, 0, HAIR_FRONT);
         }
         for [left, top, right, bottom] in shoulder_fronts(main) {
             let rect = Rect::at(left as i32, top as i32).of_size(

@@ -24,12 +24,19 @@ pub struct PersonMeasures {
     /// Angle of the shoulder line in degrees, positive when the image's right shoulder is
     /// lower; `None` when the photo shows too little beside the neck.
     pub shoulder_tilt: Option<f64>,
+    /// Share of the bands beside the jaw (see [`jaw_bands`]) in the hair's colour, the larger
+    /// of the two sides: long hair falls there; `None` without a hair colour or when the
+    /// bands leave the photo.
+    pub long_hair: Option<f64>,
     /// Share of the person in front of the shoulders (see [`shoulder_fronts`]) that has the
     /// hair's colour; `None` without a hair colour or when too little of it is in the photo.
     pub hair_in_front: Option<f64>,
     /// CIEDE2000 distance between the hair's colour and the clothing's on the outer
     /// shoulders; `None` without either.
     pub clothing_from_hair: Option<f64>,
+    /// Share of the shoulders' surface, just below the shoulder line, that is bare skin;
+    /// `None` when the shoulder line was not read or too little of it shows.
+    pub bare_shoulders: Option<f64>,
 }
 
 /// The median colour of the hair above the forehead.
@@ -82,11 +89,15 @@ pub fn measure(
     let hair = hair_colour(working, analysis, face);
     let clothing = ClothingRegion::new(working, analysis, face, background);
     let clothing_samples = clothing.samples(working);
+    let shoulders = shoulder_points(working, analysis, face, background.map(|b| b.median));
     Some(PersonMeasures {
         clothing_blue: clothing_blue(working, &clothing_samples, blue),
         ear_hair: hair
             .as_ref()
             .and_then(|h| ear_hair(working, analysis, face, h.lab, hair_near)),
+        long_hair: hair
+            .as_ref()
+            .and_then(|h| long_hair(working, analysis, face, h.lab, hair_near)),
         hair_in_front: hair
             .as_ref()
             .and_then(|h| hair_in_front(working, analysis, face, h.lab, hair_near)),
@@ -95,8 +106,8 @@ pub fn measure(
             .zip(outer_shoulder_colour(working, face, &clothing))
             .map(|(h, c)| delta_e(h.lab, c)),
         hair,
-        shoulder_tilt: shoulder_points(working, analysis, face, background.map(|b| b.median))
-            .map(|p| shoulder_tilt(&p)),
+        shoulder_tilt: shoulders.as_ref().map(shoulder_tilt),
+        bare_shoulders: shoulders.and_then(|p| bare_shoulders(working, analysis, face, &p)),
     })
 }
 
@@ -284,34 +295,79 @@ fn hair_colour(image: &RgbImage, analysis: &Analysis, face: &FaceDetail) -> Opti
     })
 }
 
-/// Ear bands are sampled on a grid of this many points each way.
-const EAR_GRID: usize = 8;
+/// Bands beside the cheeks are sampled on a grid of this many points each way.
+const BAND_GRID: usize = 8;
 
-/// Where each ear should show: a band beside each cheek point of the face outline, from
-/// the outline out to a tenth of the face's width, and from the cheek point down three
-/// tenths of the face's width, along the face's own axes (so a tilted head is followed).
-/// The grid points of the subject's right band, then the left.
-pub fn ear_bands(face: &FaceDetail) -> [Vec<[f32; 2]>; 2] {
+/// A band beside each cheek point of the face outline, along the face's own axes (so a
+/// tilted head is followed): from the outline out to `out` face widths, and from `from` to
+/// `to` face widths below the cheek point. The grid points of the subject's right band,
+/// then the left.
+fn cheek_bands(face: &FaceDetail, out: f32, from: f32, to: f32) -> [Vec<[f32; 2]>; 2] {
     let (right, left) = (face.point(RIGHT_CHEEK), face.point(LEFT_CHEEK));
     let fw = face_width(face).max(1.0);
     let across = [(left[0] - right[0]) / fw, (left[1] - right[1]) / fw];
     let down = [-across[1], across[0]];
     let band = |origin: [f32; 2], outward: f32| {
-        let step = 1.0 / (EAR_GRID - 1) as f32;
-        let mut points = Vec::with_capacity(EAR_GRID * EAR_GRID);
-        for i in 0..EAR_GRID {
-            for j in 0..EAR_GRID {
-                let out = 0.1 * fw * i as f32 * step * outward;
-                let below = 0.3 * fw * j as f32 * step;
+        let step = 1.0 / (BAND_GRID - 1) as f32;
+        let mut points = Vec::with_capacity(BAND_GRID * BAND_GRID);
+        for i in 0..BAND_GRID {
+            for j in 0..BAND_GRID {
+                let aside = out * fw * i as f32 * step * outward;
+                let below = (from + (to - from) * j as f32 * step) * fw;
                 points.push([
-                    origin[0] + out * across[0] + below * down[0],
-                    origin[1] + out * across[1] + below * down[1],
+                    origin[0] + aside * across[0] + below * down[0],
+                    origin[1] + aside * across[1] + below * down[1],
                 ]);
             }
         }
         points
     };
     [band(right, -1.0), band(left, 1.0)]
+}
+
+/// Where each ear should show: from the outline out to a tenth of the face's width, and from
+/// the cheek point down three tenths of it.
+pub fn ear_bands(face: &FaceDetail) -> [Vec<[f32; 2]>; 2] {
+    cheek_bands(face, 0.1, 0.0, 0.3)
+}
+
+/// Where long hair falls past the jaw: from the outline out to 0.15 face widths, from 0.35
+/// to 0.75 face widths below the cheek point (below the ear lobes, down to about the chin).
+/// Short hair leaves these bands to the background or the neck.
+pub fn jaw_bands(face: &FaceDetail) -> [Vec<[f32; 2]>; 2] {
+    cheek_bands(face, 0.15, 0.35, 0.75)
+}
+
+/// The larger share, over the two jaw bands, of their points (inside the photo) that are
+/// person in the hair's colour; `None` when half of a band's points leave the photo.
+fn long_hair(
+    image: &RgbImage,
+    analysis: &Analysis,
+    face: &FaceDetail,
+    hair: Lab,
+    near: f64,
+) -> Option<f64> {
+    let (w, h) = image.dimensions();
+    let mut longest = 0.0f64;
+    for band in jaw_bands(face) {
+        let inside: Vec<(u32, u32)> = band
+            .iter()
+            .filter(|[x, y]| *x >= 0.0 && *y >= 0.0 && *x < w as f32 && *y < h as f32)
+            .map(|[x, y]| (*x as u32, *y as u32))
+            .collect();
+        if inside.len() * 2 < band.len() {
+            return None;
+        }
+        let hairy = inside
+            .iter()
+            .filter(|&&(x, y)| {
+                analysis.person_mask.get_pixel(x, y)[0] >= PERSON
+                    && delta_e(lab_of(image.get_pixel(x, y).0), hair) <= near
+            })
+            .count();
+        longest = longest.max(hairy as f64 / inside.len() as f64);
+    }
+    Some(longest)
 }
 
 /// The larger share, over the two ear bands, of person pixels within `near` of the hair's
@@ -341,7 +397,7 @@ fn ear_hair(
                 hairy += 1;
             }
         }
-        if person * 4 < EAR_GRID * EAR_GRID {
+        if person * 4 < BAND_GRID * BAND_GRID {
             return None;
         }
         worst = worst.max(hairy as f64 / person as f64);
@@ -349,9 +405,18 @@ fn ear_hair(
     Some(worst)
 }
 
-/// CIEDE2000 distance to the cheeks within which a clothing sample is bare skin (a neck or a
-/// neckline, not cloth).
-const SKIN_NEAR: f64 = 15.0;
+/// CIEDE2000 distance to the cheeks' colour within which a pixel can be bare skin.
+const SKIN_NEAR: f64 = 10.0;
+
+/// Least chroma of bare skin, as a share of the cheeks' chroma: cream and white cloth come
+/// close to pale skin in ΔE but are far greyer (a cream blouse on the dev photos: chroma 6
+/// against the child's cheeks' 19).
+const SKIN_CHROMA_SHARE: f64 = 0.6;
+
+/// Whether a colour is bare skin like the face's (`skin`: the cheeks' colour).
+fn looks_like_skin(lab: Lab, skin: Lab) -> bool {
+    delta_e(lab, skin) <= SKIN_NEAR && chroma(lab) >= SKIN_CHROMA_SHARE * chroma(skin)
+}
 
 /// The median colour of the clothing on the outer shoulders and upper arms (1.05–1.6 face
 /// widths from the face's centre line, from the chin down 1.2 face widths), where even long
@@ -370,7 +435,7 @@ fn outer_shoulder_colour(
             (1.05 * fw..=1.6 * fw).contains(&out) && y <= bottom
         })
         .into_iter()
-        .filter(|&rgb| delta_e(lab_of(rgb), skin) > SKIN_NEAR)
+        .filter(|&rgb| !looks_like_skin(lab_of(rgb), skin))
         .collect();
     median_lab(&cloth)
 }
@@ -468,6 +533,42 @@ pub fn shoulder_points(
         points[i + 3] = top(centre + k * reach)?;
     }
     Some(points)
+}
+
+/// The share of bare skin on the shoulders: in a patch below the outermost shoulder point of
+/// each side (0.1 face widths wide, from 0.03 to 0.25 face widths below the person's top),
+/// the person pixels that look like the face's skin. `None` with fewer than 30 such pixels
+/// (shoulders out of the frame) or a cheek outside the photo.
+fn bare_shoulders(
+    image: &RgbImage,
+    analysis: &Analysis,
+    face: &FaceDetail,
+    points: &[[f32; 2]; 6],
+) -> Option<f64> {
+    let skin = skin_colour(image, face)?;
+    let fw = face_width(face);
+    let (w, h) = image.dimensions();
+    let (mut person, mut bare) = (0usize, 0usize);
+    // The outermost point of each side: the inner ones can meet the neck on a tilted body.
+    for [px, py] in [points[2], points[5]] {
+        let (x0, x1) = (
+            (px - 0.05 * fw).max(0.0) as u32,
+            ((px + 0.05 * fw) as u32).min(w),
+        );
+        let (y0, y1) = ((py + 0.03 * fw) as u32, ((py + 0.25 * fw) as u32).min(h));
+        for y in (y0..y1).step_by(HAIR_STEP as usize) {
+            for x in (x0..x1).step_by(HAIR_STEP as usize) {
+                if analysis.person_mask.get_pixel(x, y)[0] < SURELY_PERSON {
+                    continue;
+                }
+                person += 1;
+                if looks_like_skin(lab_of(image.get_pixel(x, y).0), skin) {
+                    bare += 1;
+                }
+            }
+        }
+    }
+    (person >= 30).then(|| bare as f64 / person as f64)
 }
 
 /// Angle in degrees of the line through the mean of each side's shoulder points.
@@ -635,6 +736,33 @@ mod tests {
         );
         let (short, _) = paint(false);
         assert!(short < 0.01, "{short}");
+    }
+
+    #[test]
+    fn skin_below_the_shoulder_line_is_bare_and_beige_cloth_is_not() {
+        let skin = [205, 160, 130];
+        let (mut image, analysis) = photo([25, 20, 20], skin);
+        let face = analysis.main.clone().unwrap();
+        let points = [
+            [40.0, 450.0],
+            [50.0, 450.0],
+            [60.0, 450.0],
+            [420.0, 450.0],
+            [430.0, 450.0],
+            [440.0, 450.0],
+        ];
+        let mut dress = |cloth: [u8; 3]| {
+            for y in 450..640 {
+                for x in 0..480 {
+                    image.put_pixel(x, y, Rgb(cloth));
+                }
+            }
+            bare_shoulders(&image, &analysis, &face, &points).unwrap()
+        };
+        assert!(dress(skin) > 0.99, "a strap top's bare shoulders");
+        // Within ΔE 10 of the skin but far greyer: cloth, not skin.
+        assert_eq!(dress([190, 168, 150]), 0.0);
+        assert_eq!(dress([40, 40, 60]), 0.0);
     }
 
     #[test]

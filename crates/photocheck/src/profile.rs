@@ -164,6 +164,8 @@ pub struct Rules {
     pub makeup_light: Rule<Max>,
     #[serde(rename = "clothing.not_blue")]
     pub clothing_not_blue: Rule<ClothingNotBlue>,
+    #[serde(rename = "clothing.covered")]
+    pub clothing_covered: Rule<Max>,
     #[serde(rename = "hair.dyed")]
     pub hair_dyed: Rule<HairDyed>,
     #[serde(rename = "hair.neat")]
@@ -185,10 +187,13 @@ pub struct EarsVisible {
     pub min_hair_skin_delta_e: f64,
 }
 
-/// Long hair in front of the shoulders: the person beside the neck in the hair's colour
-/// (ears.visible's `hair_delta_e` says which pixels are hair).
+/// Long hair in front of the shoulders: the person beside the neck in the hair's colour,
+/// once hair beside the jaw says it is long (ears.visible's `hair_delta_e` says which
+/// pixels are hair).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct HairNeat {
+    /// Least share of a band beside the jaw in the hair's colour for the hair to be long.
+    pub min_long_hair: f64,
     /// Largest share of the person in front of the shoulders that may be hair.
     pub max_hair_share: f64,
     /// Least CIEDE2000 distance between the clothing and the hair for the two to be told

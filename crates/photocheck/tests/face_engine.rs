@@ -266,6 +266,7 @@ fn every_face_rule_skips_with_the_reason_when_no_face_is_found() {
         "quality.sharp",
         "exposure.ok",
         "clothing.not_blue",
+        "clothing.covered",
         "hair.dyed",
         "hair.neat",
         "ears.visible",

@@ -1,6 +1,6 @@
-//! `hair.neat`: long hair lies behind the shoulders (女生长发放在肩膀后面). Judged by the
-//! hair's own colour on the person beside the neck, where long hair hangs when it is in
-//! front of the shoulders.
+//! `hair.neat`: long hair lies behind the shoulders (女生长发放在肩膀后面). Short hair
+//! passes (no hair beside the jaw); long hair is judged by the hair's own colour on the
+//! person beside the neck, where it hangs when it is in front of the shoulders.
 
 use super::{judged, person_or_skip, round3, skipped, Measurements};
 use crate::profile::Profile;
@@ -12,7 +12,8 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let rule = &p.rules.hair_neat;
     let s = &rule.params;
     let limit = format!(
-        "≤ {:.0}% of the person beside the neck in the hair's colour",
+        "hair beside the jaw < {:.0}%, or ≤ {:.0}% of the person beside the neck in the hair's colour",
+        s.min_long_hair * 100.0,
         s.max_hair_share * 100.0
     );
     let person = match person_or_skip(m, ID, &limit) {
@@ -30,6 +31,20 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         return cannot(
             "头发与皮肤颜色相近 (光头，或照片太暗)，无法判断",
             "hair and skin look alike (bald, or the photo is too dark), so this cannot be judged",
+        );
+    }
+    if let Some(long) = person.long_hair.filter(|&share| share < s.min_long_hair) {
+        let pct = (long * 100.0).round();
+        return judged(
+            ID,
+            rule,
+            true,
+            round3(long),
+            limit,
+            Message::new(
+                format!("头发没有垂过下巴 (下巴两侧 {pct:.0}% 是头发)"),
+                format!("no hair falls past the jaw ({pct:.0}% of the jaw's sides is hair)"),
+            ),
         );
     }
     let Some(clothing_from_hair) = person.clothing_from_hair else {
@@ -74,6 +89,7 @@ mod tests {
         let with = |share: Option<f64>, clothing_from_hair: Option<f64>| {
             let mut m = compliant();
             let person = m.person.as_mut().unwrap();
+            person.long_hair = Some(0.9);
             person.hair_in_front = share;
             person.clothing_from_hair = clothing_from_hair;
             status_of(ID, &m)
@@ -87,5 +103,19 @@ mod tests {
         );
         assert_eq!(with(Some(0.5), None), Status::Skip);
         assert_eq!(with(None, Some(40.0)), Status::Skip);
+    }
+
+    #[test]
+    fn short_hair_passes_whatever_the_clothing() {
+        let mut m = compliant();
+        let person = m.person.as_mut().unwrap();
+        person.long_hair = Some(0.1);
+        person.hair_in_front = Some(0.9);
+        person.clothing_from_hair = Some(3.0);
+        assert_eq!(
+            status_of(ID, &m),
+            Status::Pass,
+            "black hair cut short, black suit"
+        );
     }
 }

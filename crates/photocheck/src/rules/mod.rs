@@ -12,6 +12,7 @@ use crate::report::{CheckResult, Message, Status};
 mod background_blue;
 mod background_uniform;
 pub mod batch_once;
+mod clothing_covered;
 mod clothing_not_blue;
 mod ears_visible;
 mod exposure_ok;
@@ -70,7 +71,7 @@ pub struct Measurements {
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
-fn table(profile: &Profile) -> [(&'static str, bool, Check); 29] {
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 30] {
     let r = &profile.rules;
     [
         (file_naming::ID, r.file_naming.enabled, file_naming::check),
@@ -162,6 +163,11 @@ fn table(profile: &Profile) -> [(&'static str, bool, Check); 29] {
             r.clothing_not_blue.enabled,
             clothing_not_blue::check,
         ),
+        (
+            clothing_covered::ID,
+            r.clothing_covered.enabled,
+            clothing_covered::check,
+        ),
         (hair_dyed::ID, r.hair_dyed.enabled, hair_dyed::check),
         (hair_neat::ID, r.hair_neat.enabled, hair_neat::check),
         (
@@ -232,6 +238,7 @@ pub fn title(id: &str) -> Message {
         "lighting.even" => ("面部光线均匀", "even lighting"),
         "makeup.light" => ("不宜浓妆", "light makeup"),
         "clothing.not_blue" => ("避免蓝色服装", "no blue clothing"),
+        "clothing.covered" => ("不能穿吊带、背心", "no bare shoulders"),
         "hair.dyed" => ("不得染发", "no dyed hair"),
         "hair.neat" => ("长发须放在肩膀后面", "long hair behind the shoulders"),
         "ears.visible" => ("须露出双耳", "both ears visible"),
@@ -419,8 +426,10 @@ pub(crate) mod test_support {
                 }),
                 ear_hair: Some(0.05),
                 shoulder_tilt: Some(1.0),
+                long_hair: Some(0.05),
                 hair_in_front: Some(0.02),
                 clothing_from_hair: Some(40.0),
+                bare_shoulders: Some(0.0),
             }),
             fingerprint: [0; 4],
         }
@@ -482,7 +491,7 @@ pub(crate) mod test_support {
         let results = run_all(&compliant(), &Profile::default());
         assert_eq!(
             results.len(),
-            29,
+            30,
             "every rule judged per photo (batch.once is per run)"
         );
         for r in results {
@@ -504,7 +513,7 @@ pub(crate) mod test_support {
             Profile::from_overrides_str("[rules.\"format.dpi\"]\nenabled = false\n", "t").unwrap();
         let results = run_all(&compliant(), &p);
         assert!(results.iter().all(|r| r.id != "format.dpi"));
-        assert_eq!(results.len(), 28);
+        assert_eq!(results.len(), 29);
         assert!(!enabled_ids(&p).contains(&"format.dpi"));
     }
 }
