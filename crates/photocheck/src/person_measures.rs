@@ -115,6 +115,21 @@ fn face_width(face: &FaceDetail) -> f32 {
     (face.point(LEFT_CHEEK)[0] - face.point(RIGHT_CHEEK)[0]).abs()
 }
 
+/// The face's own axes as unit vectors in the image: across (from the subject's right cheek
+/// to the left) and down (towards the chin). They turn with a tilted head or camera.
+fn face_axes(face: &FaceDetail) -> ([f32; 2], [f32; 2]) {
+    let (right, left) = (face.point(RIGHT_CHEEK), face.point(LEFT_CHEEK));
+    let (dx, dy) = (left[0] - right[0], left[1] - right[1]);
+    let length = dx.hypot(dy);
+    // Cheeks on one point (a degenerate mesh): the image's own axes.
+    let across = if length < 1.0 {
+        [1.0, 0.0]
+    } else {
+        [dx / length, dy / length]
+    };
+    (across, [-across[1], across[0]])
+}
+
 /// The face's centre line: midway between the cheeks.
 fn centre_x(face: &FaceDetail) -> f32 {
     (face.point(LEFT_CHEEK)[0] + face.point(RIGHT_CHEEK)[0]) / 2.0
@@ -305,8 +320,7 @@ const BAND_GRID: usize = 8;
 fn cheek_bands(face: &FaceDetail, out: f32, from: f32, to: f32) -> [Vec<[f32; 2]>; 2] {
     let (right, left) = (face.point(RIGHT_CHEEK), face.point(LEFT_CHEEK));
     let fw = face_width(face).max(1.0);
-    let across = [(left[0] - right[0]) / fw, (left[1] - right[1]) / fw];
-    let down = [-across[1], across[0]];
+    let (across, down) = face_axes(face);
     let band = |origin: [f32; 2], outward: f32| {
         let step = 1.0 / (BAND_GRID - 1) as f32;
         let mut points = Vec::with_capacity(BAND_GRID * BAND_GRID);
@@ -494,13 +508,15 @@ const SHOULDER_COLUMNS: [f32; 3] = [0.8, 0.9, 1.0];
 /// CIEDE2000 distance to the background's colour within which a pixel is background.
 const BACKGROUND_NEAR: f64 = 20.0;
 
-/// The top of the person (mask) below the chin in columns symmetric about the face's
-/// centre line, as far out as the photo allows: the image's left side's three points, then
-/// the right side's. A column with no person down to the bottom edge counts as the bottom
-/// (that shoulder is out of the frame) when its bottom pixel has the `background` colour;
-/// otherwise the mask has missed clothing there and the shoulders are not read (`None`).
-/// `None` too when the widest offset that fits is under 0.7 face widths: only the neck
-/// shows.
+/// The top of the person (mask) below the chin along lines symmetric about the face's
+/// centre line, as far out as the photo allows, taken in the face's own frame (so that a
+/// photo turned as a whole reads exactly its turn): from the chin's level on the centre
+/// line, out along the face's across axis, then down its down axis to the first person
+/// pixel. The image's left side's three points, then the right side's. A line that leaves
+/// the photo with no person counts as its exit point (that shoulder is out of the frame)
+/// when the last pixel has the `background` colour; otherwise the mask has missed clothing
+/// there and the shoulders are not read (`None`). `None` too when the widest offset that
+/// fits is under 0.7 face widths: only the neck shows.
 pub fn shoulder_points(
     image: &RgbImage,
     analysis: &Analysis,
@@ -508,29 +524,52 @@ pub fn shoulder_points(
     background: Option<Lab>,
 ) -> Option<[[f32; 2]; 6]> {
     let mask = &analysis.person_mask;
-    let (w, h) = mask.dimensions();
-    let centre = centre_x(face);
-    let reach = centre.min(w as f32 - 1.0 - centre) * 0.95;
+    let (w, h) = (mask.width() as f32, mask.height() as f32);
+    let (across, down) = face_axes(face);
+    let (right, chin) = (face.point(RIGHT_CHEEK), face.point(CHIN));
+    let middle = [
+        (right[0] + face.point(LEFT_CHEEK)[0]) / 2.0,
+        (right[1] + face.point(LEFT_CHEEK)[1]) / 2.0,
+    ];
+    let chin_depth = (chin[0] - middle[0]) * down[0] + (chin[1] - middle[1]) * down[1];
+    let origin = [
+        middle[0] + chin_depth * down[0],
+        middle[1] + chin_depth * down[1],
+    ];
+    let reach = origin[0].min(w - 1.0 - origin[0]) * 0.95;
     if reach < 0.7 * face_width(face) {
         return None;
     }
-    let chin = (face.point(CHIN)[1].max(0.0) as u32).min(h);
-    let top = |x: f32| {
-        let column = x as u32;
-        let y = match (chin..h).find(|&y| mask.get_pixel(column, y)[0] >= PERSON) {
-            Some(y) => y,
-            None => {
-                let bottom = lab_of(image.get_pixel(column, h - 1).0);
-                background.filter(|&bg| delta_e(bottom, bg) <= BACKGROUND_NEAR)?;
-                h
+    let inside = |p: [f32; 2]| p[0] >= 0.0 && p[1] >= 0.0 && p[0] < w && p[1] < h;
+    let top = |offset: f32| {
+        let start = [
+            origin[0] + offset * across[0],
+            origin[1] + offset * across[1],
+        ];
+        let mut last = None;
+        // A unit step along a unit axis leaves the photo within its width plus height.
+        for step in 0..(w + h) as usize {
+            let p = [
+                start[0] + step as f32 * down[0],
+                start[1] + step as f32 * down[1],
+            ];
+            if !inside(p) {
+                break;
             }
-        };
-        Some([x, y as f32])
+            if mask.get_pixel(p[0] as u32, p[1] as u32)[0] >= PERSON {
+                return Some(p);
+            }
+            last = Some(p);
+        }
+        let last = last?;
+        let colour = lab_of(image.get_pixel(last[0] as u32, last[1] as u32).0);
+        background.filter(|&bg| delta_e(colour, bg) <= BACKGROUND_NEAR)?;
+        Some(last)
     };
     let mut points = [[0.0; 2]; 6];
     for (i, k) in SHOULDER_COLUMNS.iter().enumerate() {
-        points[i] = top(centre - k * reach)?;
-        points[i + 3] = top(centre + k * reach)?;
+        points[i] = top(-k * reach)?;
+        points[i + 3] = top(k * reach)?;
     }
     Some(points)
 }
@@ -821,6 +860,49 @@ mod tests {
     }
 
     #[test]
+    fn a_photo_turned_as_a_whole_reads_its_turn_on_sloping_shoulders() {
+        // Shoulders sloping 0.5 down from a neck 60 px either side of x = 240, the face
+        // above; the whole photo turned by `degrees` about (240, 400).
+        let turned = |degrees: f32| {
+            let (image, mut analysis) = photo([20, 20, 20], [205, 160, 130]);
+            let (sin, cos) = degrees.to_radians().sin_cos();
+            let turn = |[x, y]: [f32; 2]| {
+                let (dx, dy) = (x - 240.0, y - 400.0);
+                [240.0 + dx * cos - dy * sin, 400.0 + dx * sin + dy * cos]
+            };
+            let main = analysis.main.as_mut().unwrap();
+            for (i, p) in [
+                (RIGHT_CHEEK, [160.0, 300.0]),
+                (LEFT_CHEEK, [320.0, 300.0]),
+                (CHIN, [240.0, 380.0]),
+            ] {
+                let [x, y] = turn(p);
+                main.mesh[i] = [x, y, 0.0];
+            }
+            for y in 0..640 {
+                for x in 0..480 {
+                    // Where this pixel was before the turn.
+                    let (dx, dy) = (x as f32 - 240.0, y as f32 - 400.0);
+                    let (ox, oy) = (dx * cos + dy * sin, -dx * sin + dy * cos);
+                    let top = 420.0 + 0.5 * (ox.abs() - 60.0).max(0.0);
+                    let v = if oy + 400.0 >= top { 255 } else { 0 };
+                    analysis.person_mask.put_pixel(x, y, Luma([v]));
+                }
+            }
+            let face = analysis.main.as_ref().unwrap();
+            shoulder_tilt(&shoulder_points(&image, &analysis, face, None).unwrap())
+        };
+        assert!(turned(0.0).abs() < 0.5);
+        for degrees in [-5.0, 5.0, 10.0] {
+            let tilt = turned(degrees);
+            assert!(
+                (tilt - degrees as f64).abs() < 1.0,
+                "turned {degrees}°: {tilt}"
+            );
+        }
+    }
+
+    #[test]
     fn shoulders_are_not_measured_when_the_frame_holds_only_the_neck() {
         let (image, mut analysis) = photo([20, 20, 20], [205, 160, 130]);
         // A face 360 px wide, centred in a 480 px frame: 0.7 face widths (252 px) beside
@@ -860,7 +942,7 @@ mod tests {
             }
         }
         let points = shoulder_points(&image, &analysis, face, bg).unwrap();
-        assert_eq!(points[3][1], 640.0);
+        assert_eq!(points[3][1], 639.0, "the photo's last row");
         assert!(shoulder_tilt(&points) > 8.0);
     }
 
