@@ -97,6 +97,8 @@ impl ReportWriter {
                     Some(p) if !p.as_os_str().is_empty() => p,
                     _ => Path::new("."),
                 };
+                // A report into a folder not made yet: make it, as for the overlays.
+                std::fs::create_dir_all(dir)?;
                 Sink::File {
                     temp: BufWriter::new(tempfile::NamedTempFile::new_in(dir)?),
                     target: target.to_path_buf(),

@@ -119,6 +119,23 @@ fn a_gbk_csv_holds_the_chinese_messages_without_a_bom() {
 }
 
 #[test]
+fn a_report_into_folders_not_made_yet_makes_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("2026届").join("一班").join("report.jsonl");
+    let out = photocheck(&[
+        "check",
+        "-q",
+        "--no-models",
+        "-o",
+        report.to_str().unwrap(),
+        &photo("reference.jpg"),
+    ]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    let text = std::fs::read_to_string(&report).expect("the report is written");
+    assert_eq!(text.lines().count(), 1);
+}
+
+#[test]
 fn csv_report_is_written_atomically_with_a_bom_and_one_row_per_photo() {
     let dir = tempfile::tempdir().unwrap();
     let report = dir.path().join("报告.csv");
