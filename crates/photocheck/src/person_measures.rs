@@ -352,7 +352,46 @@ pub fn jaw_bands(face: &FaceDetail) -> [Vec<[f32; 2]>; 2] {
     cheek_bands(face, 0.15, 0.35, 0.75)
 }
 
-/// The larger share, over the two jaw bands, of their points (inside the photo) that are
+/// What a band of points holds: how many lie inside the photo, how many of those are
+/// person, and how many of the person points have the hair's colour.
+struct BandHair {
+    inside: usize,
+    person: usize,
+    hairy: usize,
+}
+
+/// Counts a band's points; a person point within `near` (CIEDE2000) of `hair` is hair.
+fn band_hair(
+    image: &RgbImage,
+    analysis: &Analysis,
+    band: &[[f32; 2]],
+    hair: Lab,
+    near: f64,
+) -> BandHair {
+    let (w, h) = image.dimensions();
+    let mut count = BandHair {
+        inside: 0,
+        person: 0,
+        hairy: 0,
+    };
+    for &[x, y] in band {
+        if x < 0.0 || y < 0.0 || x >= w as f32 || y >= h as f32 {
+            continue;
+        }
+        count.inside += 1;
+        let (x, y) = (x as u32, y as u32);
+        if analysis.person_mask.get_pixel(x, y)[0] < PERSON {
+            continue;
+        }
+        count.person += 1;
+        if delta_e(lab_of(image.get_pixel(x, y).0), hair) <= near {
+            count.hairy += 1;
+        }
+    }
+    count
+}
+
+/// The larger share, over the two jaw bands, of their points inside the photo that are
 /// person in the hair's colour; `None` when half of a band's points leave the photo.
 fn long_hair(
     image: &RgbImage,
@@ -361,32 +400,19 @@ fn long_hair(
     hair: Lab,
     near: f64,
 ) -> Option<f64> {
-    let (w, h) = image.dimensions();
     let mut longest = 0.0f64;
     for band in jaw_bands(face) {
-        let inside: Vec<(u32, u32)> = band
-            .iter()
-            .filter(|[x, y]| *x >= 0.0 && *y >= 0.0 && *x < w as f32 && *y < h as f32)
-            .map(|[x, y]| (*x as u32, *y as u32))
-            .collect();
-        if inside.len() * 2 < band.len() {
+        let count = band_hair(image, analysis, &band, hair, near);
+        if count.inside * 2 < band.len() {
             return None;
         }
-        let hairy = inside
-            .iter()
-            .filter(|&&(x, y)| {
-                analysis.person_mask.get_pixel(x, y)[0] >= PERSON
-                    && delta_e(lab_of(image.get_pixel(x, y).0), hair) <= near
-            })
-            .count();
-        longest = longest.max(hairy as f64 / inside.len() as f64);
+        longest = longest.max(count.hairy as f64 / count.inside as f64);
     }
     Some(longest)
 }
 
-/// The larger share, over the two ear bands, of person pixels within `near` of the hair's
-/// colour; `None` when a band leaves the photo or holds fewer than a quarter of its points
-/// on the person.
+/// The larger share, over the two ear bands, of person points in the hair's colour; `None`
+/// when a band leaves the photo or holds fewer than a quarter of its points on the person.
 fn ear_hair(
     image: &RgbImage,
     analysis: &Analysis,
@@ -394,27 +420,13 @@ fn ear_hair(
     hair: Lab,
     near: f64,
 ) -> Option<f64> {
-    let (w, h) = image.dimensions();
     let mut worst = 0.0f64;
     for band in ear_bands(face) {
-        let (mut person, mut hairy) = (0usize, 0usize);
-        for [x, y] in band {
-            if x < 0.0 || y < 0.0 || x >= w as f32 || y >= h as f32 {
-                return None;
-            }
-            let (x, y) = (x as u32, y as u32);
-            if analysis.person_mask.get_pixel(x, y)[0] < PERSON {
-                continue;
-            }
-            person += 1;
-            if delta_e(lab_of(image.get_pixel(x, y).0), hair) <= near {
-                hairy += 1;
-            }
-        }
-        if person * 4 < BAND_GRID * BAND_GRID {
+        let count = band_hair(image, analysis, &band, hair, near);
+        if count.inside < band.len() || count.person * 4 < band.len() {
             return None;
         }
-        worst = worst.max(hairy as f64 / person as f64);
+        worst = worst.max(count.hairy as f64 / count.person as f64);
     }
     Some(worst)
 }

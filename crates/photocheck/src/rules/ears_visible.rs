@@ -1,7 +1,7 @@
 //! `ears.visible`: both ears show; hair over an ear fails. Judged by the hair's own colour
 //! in the band beside each cheek where the ear should be.
 
-use super::{judged, person_or_skip, round3, skipped, Measurements};
+use super::{hair_or_skip, judged, person_or_skip, round3, skipped, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
@@ -19,23 +19,17 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         Ok(person) => person,
         Err(skip) => return *skip,
     };
-    let cannot = |zh: &str, en: &str| skipped(ID, limit.clone(), Message::new(zh, en));
-    let Some(hair) = &person.hair else {
-        return cannot(
-            "看不到头发，无法判断耳朵是否被遮挡",
-            "no hair shows, so whether it covers the ears cannot be judged",
-        );
-    };
-    if hair.from_skin < s.min_hair_skin_delta_e {
-        return cannot(
-            "头发与皮肤颜色相近 (光头，或照片太暗)，无法判断耳朵是否被遮挡",
-            "hair and skin look alike (bald, or the photo is too dark), so whether hair covers the ears cannot be judged",
-        );
+    if let Err(skip) = hair_or_skip(person, p, ID, &limit) {
+        return *skip;
     }
     let Some(share) = person.ear_hair else {
-        return cannot(
-            "耳朵位置在画面之外，无法判断",
-            "where the ears should be lies outside the photo, so this cannot be judged",
+        return skipped(
+            ID,
+            limit,
+            Message::new(
+                "耳朵位置在画面之外，无法判断",
+                "where the ears should be lies outside the photo, so this cannot be judged",
+            ),
         );
     };
     let pct = (share * 100.0).round();

@@ -2,7 +2,7 @@
 //! passes (no hair beside the jaw); long hair is judged by the hair's own colour on the
 //! person beside the neck, where it hangs when it is in front of the shoulders.
 
-use super::{judged, person_or_skip, round3, skipped, Measurements};
+use super::{hair_or_skip, judged, person_or_skip, round3, skipped, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
@@ -21,17 +21,8 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         Err(skip) => return *skip,
     };
     let cannot = |zh: &str, en: &str| skipped(ID, limit.clone(), Message::new(zh, en));
-    let Some(hair) = &person.hair else {
-        return cannot(
-            "看不到头发，无法判断",
-            "no hair shows, so this cannot be judged",
-        );
-    };
-    if hair.from_skin < p.rules.ears_visible.params.min_hair_skin_delta_e {
-        return cannot(
-            "头发与皮肤颜色相近 (光头，或照片太暗)，无法判断",
-            "hair and skin look alike (bald, or the photo is too dark), so this cannot be judged",
-        );
+    if let Err(skip) = hair_or_skip(person, p, ID, &limit) {
+        return *skip;
     }
     if let Some(long) = person.long_hair.filter(|&share| share < s.min_long_hair) {
         let pct = (long * 100.0).round();

@@ -315,6 +315,32 @@ fn person_or_skip<'a>(
         .ok_or_else(|| Box::new(skipped(id, limit.to_string(), no_face_reason(m))))
 }
 
+/// The hair's colour, or the skip that says why the rules that read the hair by its colour
+/// cannot: no hair shows, or hair and skin look alike (a bald head, a photo too dark)
+/// within ears.visible's `min_hair_skin_delta_e`.
+fn hair_or_skip<'a>(
+    person: &'a PersonMeasures,
+    p: &Profile,
+    id: &str,
+    limit: &str,
+) -> Result<&'a crate::person_measures::HairColour, Box<CheckResult>> {
+    let cannot =
+        |zh: &str, en: &str| Box::new(skipped(id, limit.to_string(), Message::new(zh, en)));
+    let hair = person.hair.as_ref().ok_or_else(|| {
+        cannot(
+            "看不到头发，无法判断",
+            "no hair shows, so this cannot be judged",
+        )
+    })?;
+    if hair.from_skin < p.rules.ears_visible.params.min_hair_skin_delta_e {
+        return Err(cannot(
+            "头发与皮肤颜色相近 (光头，或照片太暗)，无法判断",
+            "hair and skin look alike (bald, or the photo is too dark), so this cannot be judged",
+        ));
+    }
+    Ok(hair)
+}
+
 /// A position or size on the 480×640 scale held to a band: the message names what was
 /// measured, its value, the band, and which way to move.
 fn band_check<P>(
