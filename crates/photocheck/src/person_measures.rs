@@ -77,7 +77,7 @@ pub fn is_blue_clothing(spec: &ClothingNotBlue, rgb: [u8; 3]) -> bool {
 }
 
 /// Measures the person of `analysis` on the working copy with the given background colour;
-/// an ear-band pixel within `hair_near` (CIEDE2000) of the hair's colour counts as hair.
+/// a pixel within `hair_near` (CIEDE2000) of the hair's colour counts as hair.
 pub fn measure(
     working: &RgbImage,
     analysis: &Analysis,
@@ -86,7 +86,8 @@ pub fn measure(
     hair_near: f64,
 ) -> Option<PersonMeasures> {
     let face = analysis.main.as_ref()?;
-    let hair = hair_colour(working, analysis, face);
+    let skin = skin_colour(working, face);
+    let hair = hair_colour(working, analysis, face, skin);
     let clothing = ClothingRegion::new(working, analysis, face, background);
     let clothing_samples = clothing.samples(working);
     let shoulders = shoulder_points(working, analysis, face, background.map(|b| b.median));
@@ -103,11 +104,13 @@ pub fn measure(
             .and_then(|h| hair_in_front(working, analysis, face, h.lab, hair_near)),
         clothing_from_hair: hair
             .as_ref()
-            .zip(outer_shoulder_colour(working, face, &clothing))
+            .zip(skin.and_then(|skin| outer_shoulder_colour(working, face, &clothing, skin)))
             .map(|(h, c)| delta_e(h.lab, c)),
         hair,
         shoulder_tilt: shoulders.as_ref().map(shoulder_tilt),
-        bare_shoulders: shoulders.and_then(|p| bare_shoulders(working, analysis, face, &p)),
+        bare_shoulders: shoulders
+            .zip(skin)
+            .and_then(|(p, skin)| bare_shoulders(working, analysis, face, &p, skin)),
     })
 }
 
@@ -288,8 +291,13 @@ const HAIR_STEP: u32 = 2;
 
 /// The hair: person pixels above the top of the forehead, within 0.6 face widths of the
 /// face's centre line. Its median colour (channel by channel), compared with the cheeks'
-/// mean colour; `None` with fewer than 50 samples or a cheek outside the photo.
-fn hair_colour(image: &RgbImage, analysis: &Analysis, face: &FaceDetail) -> Option<HairColour> {
+/// mean colour `skin`; `None` with fewer than 50 samples or without the cheeks' colour.
+fn hair_colour(
+    image: &RgbImage,
+    analysis: &Analysis,
+    face: &FaceDetail,
+    skin: Option<Lab>,
+) -> Option<HairColour> {
     let fw = face_width(face);
     let centre = centre_x(face);
     let bottom = ((face.point(FOREHEAD)[1] - fw * 0.05).max(0.0) as u32).min(image.height());
@@ -306,7 +314,7 @@ fn hair_colour(image: &RgbImage, analysis: &Analysis, face: &FaceDetail) -> Opti
     let hair = median_lab(&samples)?;
     Some(HairColour {
         lab: hair,
-        from_skin: delta_e(hair, skin_colour(image, face)?),
+        from_skin: delta_e(hair, skin?),
     })
 }
 
@@ -446,13 +454,14 @@ fn looks_like_skin(lab: Lab, skin: Lab) -> bool {
 
 /// The median colour of the clothing on the outer shoulders and upper arms (1.05–1.6 face
 /// widths from the face's centre line, from the chin down 1.2 face widths), where even long
-/// hair does not hang; bare skin left out. `None` with fewer than 50 samples (a tight crop).
+/// hair does not hang; bare skin (like the cheeks' colour `skin`) left out. `None` with
+/// fewer than 50 samples (a tight crop).
 fn outer_shoulder_colour(
     image: &RgbImage,
     face: &FaceDetail,
     clothing: &ClothingRegion,
+    skin: Lab,
 ) -> Option<Lab> {
-    let skin = skin_colour(image, face)?;
     let (fw, centre, chin) = (face_width(face), centre_x(face), face.point(CHIN)[1]);
     let bottom = chin + 1.2 * fw;
     let cloth: Vec<[u8; 3]> = clothing
@@ -538,11 +547,12 @@ pub fn shoulder_points(
     let mask = &analysis.person_mask;
     let (w, h) = (mask.width() as f32, mask.height() as f32);
     let (across, down) = face_axes(face);
-    let (right, chin) = (face.point(RIGHT_CHEEK), face.point(CHIN));
-    let middle = [
-        (right[0] + face.point(LEFT_CHEEK)[0]) / 2.0,
-        (right[1] + face.point(LEFT_CHEEK)[1]) / 2.0,
-    ];
+    let (right, left, chin) = (
+        face.point(RIGHT_CHEEK),
+        face.point(LEFT_CHEEK),
+        face.point(CHIN),
+    );
+    let middle = [(right[0] + left[0]) / 2.0, (right[1] + left[1]) / 2.0];
     let chin_depth = (chin[0] - middle[0]) * down[0] + (chin[1] - middle[1]) * down[1];
     let origin = [
         middle[0] + chin_depth * down[0],
@@ -588,15 +598,15 @@ pub fn shoulder_points(
 
 /// The share of bare skin on the shoulders: in a patch below the outermost shoulder point of
 /// each side (0.1 face widths wide, from 0.03 to 0.25 face widths below the person's top),
-/// the person pixels that look like the face's skin. `None` with fewer than 30 such pixels
-/// (shoulders out of the frame) or a cheek outside the photo.
+/// the person pixels that look like the cheeks' colour `skin`. `None` with fewer than 30
+/// such pixels (shoulders out of the frame).
 fn bare_shoulders(
     image: &RgbImage,
     analysis: &Analysis,
     face: &FaceDetail,
     points: &[[f32; 2]; 6],
+    skin: Lab,
 ) -> Option<f64> {
-    let skin = skin_colour(image, face)?;
     let fw = face_width(face);
     let (w, h) = image.dimensions();
     let (mut person, mut bare) = (0usize, 0usize);
@@ -776,7 +786,13 @@ mod tests {
             let hair = lab_of(black);
             (
                 hair_in_front(&image, &analysis, &face, hair, 10.0).unwrap(),
-                outer_shoulder_colour(&image, &face, &clothing).map(|c| delta_e(c, hair)),
+                outer_shoulder_colour(
+                    &image,
+                    &face,
+                    &clothing,
+                    skin_colour(&image, &face).unwrap(),
+                )
+                .map(|c| delta_e(c, hair)),
             )
         };
         let (long, outer) = paint(true);
@@ -808,7 +824,14 @@ mod tests {
                     image.put_pixel(x, y, Rgb(cloth));
                 }
             }
-            bare_shoulders(&image, &analysis, &face, &points).unwrap()
+            bare_shoulders(
+                &image,
+                &analysis,
+                &face,
+                &points,
+                skin_colour(&image, &face).unwrap(),
+            )
+            .unwrap()
         };
         assert!(dress(skin) > 0.99, "a strap top's bare shoulders");
         // Within ΔE 10 of the skin but far greyer: cloth, not skin.
@@ -820,14 +843,26 @@ mod tests {
     fn hair_colour_is_read_above_the_forehead_and_compared_with_the_cheeks() {
         let skin = [205, 160, 130];
         let (image, analysis) = photo([230, 40, 160], skin);
-        let hair = hair_colour(&image, &analysis, analysis.main.as_ref().unwrap()).unwrap();
+        let hair = hair_colour(
+            &image,
+            &analysis,
+            analysis.main.as_ref().unwrap(),
+            skin_colour(&image, analysis.main.as_ref().unwrap()),
+        )
+        .unwrap();
         let pink = lab_of([230, 40, 160]);
         assert!((hair.chroma() - chroma(pink)).abs() < 0.01, "{hair:?}");
         assert!((hair.hue() - hue_degrees(pink)).abs() < 0.01);
         assert!(hair.from_skin > 30.0);
 
         let (image, analysis) = photo(skin, skin);
-        let bald = hair_colour(&image, &analysis, analysis.main.as_ref().unwrap()).unwrap();
+        let bald = hair_colour(
+            &image,
+            &analysis,
+            analysis.main.as_ref().unwrap(),
+            skin_colour(&image, analysis.main.as_ref().unwrap()),
+        )
+        .unwrap();
         assert!(bald.from_skin < 0.01, "a bare scalp is the face's colour");
     }
 
@@ -836,7 +871,9 @@ mod tests {
         let (black, skin) = ([25, 20, 20], [205, 160, 130]);
         let (mut image, analysis) = photo(black, skin);
         let face = analysis.main.as_ref().unwrap();
-        let hair = hair_colour(&image, &analysis, face).unwrap().lab;
+        let hair = hair_colour(&image, &analysis, face, skin_colour(&image, face))
+            .unwrap()
+            .lab;
         assert_eq!(ear_hair(&image, &analysis, face, hair, 10.0), Some(0.0));
         // Hair hanging over the subject's right ear: left of the cheek point (160, 300),
         // a tenth of the face (16 px) out and three tenths (48 px) down.
@@ -967,7 +1004,12 @@ mod tests {
             }
         }
         assert_eq!(
-            hair_colour(&image, &analysis, analysis.main.as_ref().unwrap()),
+            hair_colour(
+                &image,
+                &analysis,
+                analysis.main.as_ref().unwrap(),
+                skin_colour(&image, analysis.main.as_ref().unwrap())
+            ),
             None
         );
     }

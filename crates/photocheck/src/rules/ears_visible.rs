@@ -1,7 +1,7 @@
 //! `ears.visible`: both ears show; hair over an ear fails. Judged by the hair's own colour
 //! in the band beside each cheek where the ear should be.
 
-use super::{hair_or_skip, judged, person_or_skip, round3, skipped, Measurements};
+use super::{hair_skip, judged, person_or_skip, round3, skipped, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
@@ -19,8 +19,8 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         Ok(person) => person,
         Err(skip) => return *skip,
     };
-    if let Err(skip) = hair_or_skip(person, p, ID, &limit) {
-        return *skip;
+    if let Some(skip) = hair_skip(person, p, ID, &limit) {
+        return skip;
     }
     let Some(share) = person.ear_hair else {
         return skipped(

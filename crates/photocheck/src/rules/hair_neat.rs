@@ -2,7 +2,7 @@
 //! passes (no hair beside the jaw); long hair is judged by the hair's own colour on the
 //! person beside the neck, where it hangs when it is in front of the shoulders.
 
-use super::{hair_or_skip, judged, person_or_skip, round3, skipped, Measurements};
+use super::{hair_skip, judged, person_or_skip, round3, skipped, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
@@ -21,8 +21,8 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         Err(skip) => return *skip,
     };
     let cannot = |zh: &str, en: &str| skipped(ID, limit.clone(), Message::new(zh, en));
-    if let Err(skip) = hair_or_skip(person, p, ID, &limit) {
-        return *skip;
+    if let Some(skip) = hair_skip(person, p, ID, &limit) {
+        return skip;
     }
     if let Some(long) = person.long_hair.filter(|&share| share < s.min_long_hair) {
         let pct = (long * 100.0).round();

@@ -315,30 +315,22 @@ fn person_or_skip<'a>(
         .ok_or_else(|| Box::new(skipped(id, limit.to_string(), no_face_reason(m))))
 }
 
-/// The hair's colour, or the skip that says why the rules that read the hair by its colour
-/// cannot: no hair shows, or hair and skin look alike (a bald head, a photo too dark)
-/// within ears.visible's `min_hair_skin_delta_e`.
-fn hair_or_skip<'a>(
-    person: &'a PersonMeasures,
-    p: &Profile,
-    id: &str,
-    limit: &str,
-) -> Result<&'a crate::person_measures::HairColour, Box<CheckResult>> {
-    let cannot =
-        |zh: &str, en: &str| Box::new(skipped(id, limit.to_string(), Message::new(zh, en)));
-    let hair = person.hair.as_ref().ok_or_else(|| {
-        cannot(
+/// The skip of a rule that reads the hair by its colour, when it cannot: no hair shows, or
+/// hair and skin look alike (a bald head, a photo too dark) within ears.visible's
+/// `min_hair_skin_delta_e`. `None` when the hair can be read.
+fn hair_skip(person: &PersonMeasures, p: &Profile, id: &str, limit: &str) -> Option<CheckResult> {
+    let cannot = |zh: &str, en: &str| Some(skipped(id, limit.to_string(), Message::new(zh, en)));
+    match &person.hair {
+        None => cannot(
             "看不到头发，无法判断",
             "no hair shows, so this cannot be judged",
-        )
-    })?;
-    if hair.from_skin < p.rules.ears_visible.params.min_hair_skin_delta_e {
-        return Err(cannot(
+        ),
+        Some(hair) if hair.from_skin < p.rules.ears_visible.params.min_hair_skin_delta_e => cannot(
             "头发与皮肤颜色相近 (光头，或照片太暗)，无法判断",
             "hair and skin look alike (bald, or the photo is too dark), so this cannot be judged",
-        ));
+        ),
+        Some(_) => None,
     }
-    Ok(hair)
 }
 
 /// A position or size on the 480×640 scale held to a band: the message names what was
