@@ -4,17 +4,22 @@
 //! background.uniform), orange on the clothing (clothing.not_blue), red on clothing it
 //! counted as blue, violet on the ear bands (ears.visible), pink rings where the shoulder
 //! line was read (shoulders.level), and in azure the bands beside the jaw where long hair
-//! falls and the frames where it would lie in front of the shoulders (hair.neat).
+//! falls and the frames where it would lie in front of the shoulders (hair.neat), and gold
+//! frames below the ear lobes where earrings are looked for (accessories.none).
 
 use crate::analysis::{Analysis, PERSON};
 use crate::measure::Background;
 use crate::person_measures::{
-    ear_bands, is_blue_clothing, jaw_bands, shoulder_fronts, shoulder_points, ClothingRegion,
+    ear_bands, earring_windows, is_blue_clothing, jaw_bands, shoulder_fronts, shoulder_points,
+    ClothingRegion,
 };
 use crate::pipeline::is_background;
 use crate::profile::ClothingNotBlue;
 use image::{Rgb, RgbImage};
-use imageproc::drawing::{draw_filled_circle_mut, draw_hollow_circle_mut, draw_hollow_rect_mut};
+use imageproc::drawing::{
+    draw_filled_circle_mut, draw_hollow_circle_mut, draw_hollow_polygon_mut, draw_hollow_rect_mut,
+};
+use imageproc::point::Point;
 use imageproc::rect::Rect;
 use std::path::{Path, PathBuf};
 
@@ -30,6 +35,7 @@ const BLUE_CLOTHING: Rgb<u8> = Rgb([255, 0, 0]);
 const EAR_BAND: Rgb<u8> = Rgb([170, 90, 255]);
 const SHOULDER: Rgb<u8> = Rgb([255, 80, 200]);
 const HAIR_FRONT: Rgb<u8> = Rgb([0, 170, 255]);
+const EARRING: Rgb<u8> = Rgb([255, 200, 40]);
 /// Spacing of the region dots, in pixels.
 const REGION_GRID: u32 = 12;
 
@@ -98,6 +104,10 @@ pub fn overlay(
                 (bottom - top).max(1.0) as u32,
             );
             draw_hollow_rect_mut(&mut out, rect, HAIR_FRONT);
+        }
+        for window in earring_windows(main) {
+            let corners = window.map(|[x, y]| Point::new(x, y));
+            draw_hollow_polygon_mut(&mut out, &corners, EARRING);
         }
         for p in &main.mesh {
             dot(&mut out, [p[0], p[1]], 0, MESH);

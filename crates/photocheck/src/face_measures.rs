@@ -28,6 +28,8 @@ pub(crate) mod mesh {
     /// Chin tip and top of the forehead.
     pub const CHIN: usize = 152;
     pub const FOREHEAD: usize = 10;
+    /// Points of the face outline at about the ear lobes' height, right then left.
+    pub const LOBE_LEVEL: [usize; 2] = [132, 361];
 }
 
 /// What the face rules judge.

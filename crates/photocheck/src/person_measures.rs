@@ -3,11 +3,12 @@
 //! the person mask and the face mesh; no model for clothing ships in any registry.
 
 use crate::analysis::{Analysis, FaceDetail, PERSON};
-use crate::face_measures::mesh::{CHEEKS, CHIN, FOREHEAD, LEFT_CHEEK, RIGHT_CHEEK};
+use crate::face_measures::mesh::{CHEEKS, CHIN, FOREHEAD, LEFT_CHEEK, LOBE_LEVEL, RIGHT_CHEEK};
 use crate::measure::{chroma, delta_e, hue_degrees, lab_of, Background};
 use crate::pipeline::is_background;
 use crate::profile::ClothingNotBlue;
-use image::{GrayImage, RgbImage};
+use image::{GrayImage, Luma, RgbImage};
+use imageproc::morphology::{grayscale_open, Mask};
 use palette::Lab;
 use std::collections::VecDeque;
 
@@ -37,6 +38,10 @@ pub struct PersonMeasures {
     /// Share of the shoulders' surface, just below the shoulder line, that is bare skin;
     /// `None` when the shoulder line was not read or too little of it shows.
     pub bare_shoulders: Option<f64>,
+    /// Share of each earring window (see [`earring_windows`]) that is a small, bright,
+    /// colourless highlight, the smaller of the two sides; `None` when a window leaves the
+    /// photo.
+    pub earrings: Option<f64>,
 }
 
 /// The median colour of the hair above the forehead.
@@ -111,6 +116,7 @@ pub fn measure(
         bare_shoulders: shoulders
             .zip(skin)
             .and_then(|(p, skin)| bare_shoulders(working, analysis, face, &p, skin)),
+        earrings: earring_highlights(working, face),
     })
 }
 
@@ -671,6 +677,106 @@ fn skin_colour(image: &RgbImage, face: &FaceDetail) -> Option<Lab> {
     Some(Lab::new(sum[0] / n, sum[1] / n, sum[2] / n))
 }
 
+/// Where earrings hang, in face widths along the face's own axes from the outline point
+/// at the ear lobes' height: from 0.1 inside the outline to 0.3 outside it, and from 0.1
+/// above that point (about the lobe) to 0.25 below it (a long drop earring; further down
+/// lie collars and clothing).
+const EARRING_ACROSS: [f32; 2] = [-0.1, 0.3];
+const EARRING_DOWN: [f32; 2] = [-0.1, 0.25];
+/// The windows are sampled at this many points per face width.
+const EARRING_SAMPLES_PER_FACE: f32 = 100.0;
+/// Radius (samples, 0.05 face widths) of the disk that opens the lightness: structures
+/// narrower than its 0.1 face widths (about 1.5 cm, a pearl stud) are highlights; a white
+/// collar or a bright backdrop is not.
+const EARRING_RADIUS: u8 = 5;
+/// Least rise (CIELAB lightness) of a highlight above its opened surroundings.
+const HIGHLIGHT_RISE: f32 = 30.0;
+/// Greatest CIELAB chroma of a highlight: silver, white and pearl. Light strands of hair
+/// and glints on skin are coloured.
+const HIGHLIGHT_MAX_CHROMA: f64 = 15.0;
+
+/// Window corners in the image for a point (across, down) in face widths from `origin`,
+/// across pointing out of the face.
+fn earring_point(face: &FaceDetail, origin: [f32; 2], outward: f32, at: [f32; 2]) -> [f32; 2] {
+    let fw = face_width(face).max(1.0);
+    let (across, down) = face_axes(face);
+    let (a, d) = (at[0] * fw * outward, at[1] * fw);
+    [
+        origin[0] + a * across[0] + d * down[0],
+        origin[1] + a * across[1] + d * down[1],
+    ]
+}
+
+/// The two earring windows (the subject's right, then left), each as its four corners.
+pub fn earring_windows(face: &FaceDetail) -> [[[f32; 2]; 4]; 2] {
+    let [a0, a1] = EARRING_ACROSS;
+    let [d0, d1] = EARRING_DOWN;
+    [(LOBE_LEVEL[0], -1.0), (LOBE_LEVEL[1], 1.0)].map(|(lobe, outward)| {
+        [[a0, d0], [a1, d0], [a1, d1], [a0, d1]]
+            .map(|at| earring_point(face, face.point(lobe), outward, at))
+    })
+}
+
+/// The smaller, over the two earring windows, of the share of samples that are highlights:
+/// at least [`HIGHLIGHT_RISE`] lighter than the lightness opened by a disk of
+/// [`EARRING_RADIUS`] (a white top-hat) and at most [`HIGHLIGHT_MAX_CHROMA`] in chroma.
+/// Earrings come in pairs; a single glint beside one ear (a collar's edge, a second face)
+/// does not count. `None` when a window leaves the photo.
+fn earring_highlights(image: &RgbImage, face: &FaceDetail) -> Option<f64> {
+    let columns = ((EARRING_ACROSS[1] - EARRING_ACROSS[0]) * EARRING_SAMPLES_PER_FACE) as u32;
+    let rows = ((EARRING_DOWN[1] - EARRING_DOWN[0]) * EARRING_SAMPLES_PER_FACE) as u32;
+    let opening = Mask::disk(EARRING_RADIUS);
+    let mut fewest = f64::INFINITY;
+    for (lobe, outward) in [(LOBE_LEVEL[0], -1.0), (LOBE_LEVEL[1], 1.0)] {
+        let origin = face.point(lobe);
+        let mut lightness = GrayImage::new(columns, rows);
+        let mut colourless = Vec::with_capacity((columns * rows) as usize);
+        for v in 0..rows {
+            for u in 0..columns {
+                let at = [
+                    EARRING_ACROSS[0] + u as f32 / EARRING_SAMPLES_PER_FACE,
+                    EARRING_DOWN[0] + v as f32 / EARRING_SAMPLES_PER_FACE,
+                ];
+                let [x, y] = earring_point(face, origin, outward, at);
+                let lab = lab_of(bilinear(image, x, y)?);
+                // Lightness 0–100 on the grey scale's 0–255.
+                lightness.put_pixel(u, v, Luma([(lab.l * 2.55).round() as u8]));
+                colourless.push(chroma(lab) <= HIGHLIGHT_MAX_CHROMA);
+            }
+        }
+        let opened = grayscale_open(&lightness, &opening);
+        let rise = HIGHLIGHT_RISE * 2.55;
+        let highlights = lightness
+            .pixels()
+            .zip(opened.pixels())
+            .zip(&colourless)
+            .filter(|((l, o), &grey)| grey && (l[0] as f32 - o[0] as f32) >= rise)
+            .count();
+        fewest = fewest.min(highlights as f64 / (columns * rows) as f64);
+    }
+    Some(fewest)
+}
+
+/// The colour at (x, y), interpolated between the four nearest pixel centres; `None`
+/// outside the photo.
+fn bilinear(image: &RgbImage, x: f32, y: f32) -> Option<[u8; 3]> {
+    let (w, h) = image.dimensions();
+    let (x, y) = (x - 0.5, y - 0.5);
+    if x < 0.0 || y < 0.0 || x > (w - 1) as f32 || y > (h - 1) as f32 {
+        return None;
+    }
+    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
+    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
+    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
+    let [a, b, c, d] =
+        [(x0, y0), (x1, y0), (x0, y1), (x1, y1)].map(|(x, y)| image.get_pixel(x, y).0);
+    Some(std::array::from_fn(|i| {
+        let top = a[i] as f32 * (1.0 - fx) + b[i] as f32 * fx;
+        let bottom = c[i] as f32 * (1.0 - fx) + d[i] as f32 * fx;
+        (top * (1.0 - fy) + bottom * fy).round() as u8
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1012,5 +1118,66 @@ mod tests {
             ),
             None
         );
+    }
+
+    /// Dark hair beside a face 160 pixels wide whose outline points at the lobes' height
+    /// are (165, 360) and (315, 360): the earring windows span x 117–181 and 299–363,
+    /// y 344–400.
+    fn earring_photo() -> (RgbImage, FaceDetail) {
+        let (mut image, analysis) = photo([30, 25, 22], [205, 160, 130]);
+        for pixel in image.pixels_mut() {
+            *pixel = Rgb([30, 25, 22]);
+        }
+        let mut face = analysis.main.unwrap();
+        face.mesh[LOBE_LEVEL[0]] = [165.0, 360.0, 0.0];
+        face.mesh[LOBE_LEVEL[1]] = [315.0, 360.0, 0.0];
+        (image, face)
+    }
+
+    fn paint(
+        image: &mut RgbImage,
+        xs: std::ops::Range<u32>,
+        ys: std::ops::Range<u32>,
+        rgb: [u8; 3],
+    ) {
+        for y in ys {
+            for x in xs.clone() {
+                image.put_pixel(x, y, Rgb(rgb));
+            }
+        }
+    }
+
+    #[test]
+    fn silver_drops_below_both_lobes_are_earrings_and_one_side_or_a_collar_is_not() {
+        let limit = crate::profile::Profile::default()
+            .rules
+            .accessories_none
+            .params
+            .max;
+        let (plain, face) = earring_photo();
+        assert!(earring_highlights(&plain, &face).unwrap() < 0.001);
+
+        // Drops 4 pixels wide and 30 long (0.025 × 0.19 face widths) under both lobes.
+        let mut pair = plain.clone();
+        paint(&mut pair, 148..152, 355..385, [230, 230, 228]);
+        paint(&mut pair, 328..332, 355..385, [230, 230, 228]);
+        assert!(earring_highlights(&pair, &face).unwrap() > limit);
+
+        // The same drop under one lobe only.
+        let mut one = plain.clone();
+        paint(&mut one, 148..152, 355..385, [230, 230, 228]);
+        assert!(earring_highlights(&one, &face).unwrap() < limit);
+
+        // A white collar filling the lower windows: far wider than any earring.
+        let mut collar = plain.clone();
+        paint(&mut collar, 100..380, 380..640, [240, 240, 240]);
+        assert!(earring_highlights(&collar, &face).unwrap() < limit);
+    }
+
+    #[test]
+    fn earrings_are_not_judged_when_a_window_leaves_the_photo() {
+        let (image, mut face) = earring_photo();
+        face.mesh[LOBE_LEVEL[0]] = [20.0, 360.0, 0.0];
+        assert_eq!(earring_highlights(&image, &face), None);
     }
 }

@@ -170,6 +170,8 @@ pub struct Rules {
     pub hair_dyed: Rule<HairDyed>,
     #[serde(rename = "hair.neat")]
     pub hair_neat: Rule<HairNeat>,
+    #[serde(rename = "accessories.none")]
+    pub accessories_none: Rule<Max>,
     #[serde(rename = "ears.visible")]
     pub ears_visible: Rule<EarsVisible>,
     #[serde(rename = "shoulders.level")]

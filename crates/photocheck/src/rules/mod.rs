@@ -9,6 +9,7 @@ use crate::person_measures::PersonMeasures;
 use crate::profile::{Profile, Rule, Severity};
 use crate::report::{CheckResult, Message, Status};
 
+mod accessories_none;
 mod background_blue;
 mod background_uniform;
 pub mod batch_once;
@@ -71,7 +72,7 @@ pub struct Measurements {
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
-fn table(profile: &Profile) -> [(&'static str, bool, Check); 30] {
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 31] {
     let r = &profile.rules;
     [
         (file_naming::ID, r.file_naming.enabled, file_naming::check),
@@ -171,6 +172,11 @@ fn table(profile: &Profile) -> [(&'static str, bool, Check); 30] {
         (hair_dyed::ID, r.hair_dyed.enabled, hair_dyed::check),
         (hair_neat::ID, r.hair_neat.enabled, hair_neat::check),
         (
+            accessories_none::ID,
+            r.accessories_none.enabled,
+            accessories_none::check,
+        ),
+        (
             ears_visible::ID,
             r.ears_visible.enabled,
             ears_visible::check,
@@ -241,6 +247,7 @@ pub fn title(id: &str) -> Message {
         "clothing.covered" => ("不能穿吊带、背心", "no bare shoulders"),
         "hair.dyed" => ("不得染发", "no dyed hair"),
         "hair.neat" => ("长发须放在肩膀后面", "long hair behind the shoulders"),
+        "accessories.none" => ("不戴耳饰等饰物", "no earrings or other accessories"),
         "ears.visible" => ("须露出双耳", "both ears visible"),
         "shoulders.level" => ("两肩须一样高", "shoulders level"),
         other => (other, other),
@@ -448,6 +455,7 @@ pub(crate) mod test_support {
                 hair_in_front: Some(0.02),
                 clothing_from_hair: Some(40.0),
                 bare_shoulders: Some(0.0),
+                earrings: Some(0.0),
             }),
             fingerprint: [0; 4],
         }
@@ -509,7 +517,7 @@ pub(crate) mod test_support {
         let results = run_all(&compliant(), &Profile::default());
         assert_eq!(
             results.len(),
-            30,
+            31,
             "every rule judged per photo (batch.once is per run)"
         );
         for r in results {
@@ -531,7 +539,7 @@ pub(crate) mod test_support {
             Profile::from_overrides_str("[rules.\"format.dpi\"]\nenabled = false\n", "t").unwrap();
         let results = run_all(&compliant(), &p);
         assert!(results.iter().all(|r| r.id != "format.dpi"));
-        assert_eq!(results.len(), 29);
+        assert_eq!(results.len(), 30);
         assert!(!enabled_ids(&p).contains(&"format.dpi"));
     }
 }
