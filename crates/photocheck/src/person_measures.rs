@@ -7,6 +7,7 @@ use crate::face_measures::mesh::{CHEEKS, CHIN, FOREHEAD, LEFT_CHEEK, LOBE_LEVEL,
 use crate::measure::{chroma, delta_e, hue_degrees, lab_of, Background};
 use crate::pipeline::is_background;
 use crate::profile::ClothingNotBlue;
+use image::imageops::interpolate_bilinear;
 use image::{GrayImage, Luma, RgbImage};
 use imageproc::morphology::{grayscale_open, Mask};
 use palette::Lab;
@@ -738,7 +739,8 @@ fn earring_highlights(image: &RgbImage, face: &FaceDetail) -> Option<f64> {
                     EARRING_DOWN[0] + v as f32 / EARRING_SAMPLES_PER_FACE,
                 ];
                 let [x, y] = earring_point(face, origin, outward, at);
-                let lab = lab_of(bilinear(image, x, y)?);
+                // Pixel centres sit at half-integer image coordinates.
+                let lab = lab_of(interpolate_bilinear(image, x - 0.5, y - 0.5)?.0);
                 // Lightness 0–100 on the grey scale's 0–255.
                 lightness.put_pixel(u, v, Luma([(lab.l * 2.55).round() as u8]));
                 colourless.push(chroma(lab) <= HIGHLIGHT_MAX_CHROMA);
@@ -755,26 +757,6 @@ fn earring_highlights(image: &RgbImage, face: &FaceDetail) -> Option<f64> {
         fewest = fewest.min(highlights as f64 / (columns * rows) as f64);
     }
     Some(fewest)
-}
-
-/// The colour at (x, y), interpolated between the four nearest pixel centres; `None`
-/// outside the photo.
-fn bilinear(image: &RgbImage, x: f32, y: f32) -> Option<[u8; 3]> {
-    let (w, h) = image.dimensions();
-    let (x, y) = (x - 0.5, y - 0.5);
-    if x < 0.0 || y < 0.0 || x > (w - 1) as f32 || y > (h - 1) as f32 {
-        return None;
-    }
-    let (x0, y0) = (x.floor() as u32, y.floor() as u32);
-    let (x1, y1) = ((x0 + 1).min(w - 1), (y0 + 1).min(h - 1));
-    let (fx, fy) = (x - x0 as f32, y - y0 as f32);
-    let [a, b, c, d] =
-        [(x0, y0), (x1, y0), (x0, y1), (x1, y1)].map(|(x, y)| image.get_pixel(x, y).0);
-    Some(std::array::from_fn(|i| {
-        let top = a[i] as f32 * (1.0 - fx) + b[i] as f32 * fx;
-        let bottom = c[i] as f32 * (1.0 - fx) + d[i] as f32 * fx;
-        (top * (1.0 - fy) + bottom * fy).round() as u8
-    }))
 }
 
 #[cfg(test)]
