@@ -696,26 +696,28 @@ const HIGHLIGHT_RISE: f32 = 30.0;
 /// and glints on skin are coloured.
 const HIGHLIGHT_MAX_CHROMA: f64 = 15.0;
 
-/// Window corners in the image for a point (across, down) in face widths from `origin`,
-/// across pointing out of the face.
-fn earring_point(face: &FaceDetail, origin: [f32; 2], outward: f32, at: [f32; 2]) -> [f32; 2] {
+/// Maps a point of the earring window on `side` (0: the subject's right, 1: the left),
+/// given as (across, down) in face widths from the outline point at the lobe's height with
+/// across pointing out of the face, to the image.
+fn earring_frame(face: &FaceDetail, side: usize) -> impl Fn([f32; 2]) -> [f32; 2] {
+    let origin = face.point(LOBE_LEVEL[side]);
+    let outward = if side == 0 { -1.0 } else { 1.0 };
     let fw = face_width(face).max(1.0);
     let (across, down) = face_axes(face);
-    let (a, d) = (at[0] * fw * outward, at[1] * fw);
-    [
-        origin[0] + a * across[0] + d * down[0],
-        origin[1] + a * across[1] + d * down[1],
-    ]
+    move |[a, d]| {
+        let (a, d) = (a * fw * outward, d * fw);
+        [
+            origin[0] + a * across[0] + d * down[0],
+            origin[1] + a * across[1] + d * down[1],
+        ]
+    }
 }
 
 /// The two earring windows (the subject's right, then left), each as its four corners.
 pub fn earring_windows(face: &FaceDetail) -> [[[f32; 2]; 4]; 2] {
     let [a0, a1] = EARRING_ACROSS;
     let [d0, d1] = EARRING_DOWN;
-    [(LOBE_LEVEL[0], -1.0), (LOBE_LEVEL[1], 1.0)].map(|(lobe, outward)| {
-        [[a0, d0], [a1, d0], [a1, d1], [a0, d1]]
-            .map(|at| earring_point(face, face.point(lobe), outward, at))
-    })
+    [0, 1].map(|side| [[a0, d0], [a1, d0], [a1, d1], [a0, d1]].map(earring_frame(face, side)))
 }
 
 /// The smaller, over the two earring windows, of the share of samples that are highlights:
@@ -727,27 +729,27 @@ fn earring_highlights(image: &RgbImage, face: &FaceDetail) -> Option<f64> {
     let columns = ((EARRING_ACROSS[1] - EARRING_ACROSS[0]) * EARRING_SAMPLES_PER_FACE) as u32;
     let rows = ((EARRING_DOWN[1] - EARRING_DOWN[0]) * EARRING_SAMPLES_PER_FACE) as u32;
     let opening = Mask::disk(EARRING_RADIUS);
+    // Lightness (0–100) is kept on the grey scale's 0–255.
+    let grey_per_lightness = 2.55;
     let mut fewest = f64::INFINITY;
-    for (lobe, outward) in [(LOBE_LEVEL[0], -1.0), (LOBE_LEVEL[1], 1.0)] {
-        let origin = face.point(lobe);
+    for side in 0..2 {
+        let to_image = earring_frame(face, side);
         let mut lightness = GrayImage::new(columns, rows);
         let mut colourless = Vec::with_capacity((columns * rows) as usize);
         for v in 0..rows {
             for u in 0..columns {
-                let at = [
+                let [x, y] = to_image([
                     EARRING_ACROSS[0] + u as f32 / EARRING_SAMPLES_PER_FACE,
                     EARRING_DOWN[0] + v as f32 / EARRING_SAMPLES_PER_FACE,
-                ];
-                let [x, y] = earring_point(face, origin, outward, at);
+                ]);
                 // Pixel centres sit at half-integer image coordinates.
                 let lab = lab_of(interpolate_bilinear(image, x - 0.5, y - 0.5)?.0);
-                // Lightness 0–100 on the grey scale's 0–255.
-                lightness.put_pixel(u, v, Luma([(lab.l * 2.55).round() as u8]));
+                lightness.put_pixel(u, v, Luma([(lab.l * grey_per_lightness).round() as u8]));
                 colourless.push(chroma(lab) <= HIGHLIGHT_MAX_CHROMA);
             }
         }
         let opened = grayscale_open(&lightness, &opening);
-        let rise = HIGHLIGHT_RISE * 2.55;
+        let rise = HIGHLIGHT_RISE * grey_per_lightness;
         let highlights = lightness
             .pixels()
             .zip(opened.pixels())
