@@ -140,6 +140,21 @@ fn face_axes(face: &FaceDetail) -> ([f32; 2], [f32; 2]) {
     (across, [-across[1], across[0]])
 }
 
+/// Maps a point given in face widths along the face's own axes from `origin`, (across,
+/// down) with across pointing `outward` (−1: out past the subject's right cheek, 1: past the
+/// left), to the image.
+fn face_frame(face: &FaceDetail, origin: [f32; 2], outward: f32) -> impl Fn([f32; 2]) -> [f32; 2] {
+    let fw = face_width(face).max(1.0);
+    let (across, down) = face_axes(face);
+    move |[a, d]| {
+        let (a, d) = (a * fw * outward, d * fw);
+        [
+            origin[0] + a * across[0] + d * down[0],
+            origin[1] + a * across[1] + d * down[1],
+        ]
+    }
+}
+
 /// The face's centre line: midway between the cheeks.
 fn centre_x(face: &FaceDetail) -> f32 {
     (face.point(LEFT_CHEEK)[0] + face.point(RIGHT_CHEEK)[0]) / 2.0
@@ -333,25 +348,18 @@ const BAND_GRID: usize = 8;
 /// `to` face widths below the cheek point. The grid points of the subject's right band,
 /// then the left.
 fn cheek_bands(face: &FaceDetail, out: f32, from: f32, to: f32) -> [Vec<[f32; 2]>; 2] {
-    let (right, left) = (face.point(RIGHT_CHEEK), face.point(LEFT_CHEEK));
-    let fw = face_width(face).max(1.0);
-    let (across, down) = face_axes(face);
-    let band = |origin: [f32; 2], outward: f32| {
-        let step = 1.0 / (BAND_GRID - 1) as f32;
+    let step = 1.0 / (BAND_GRID - 1) as f32;
+    [(RIGHT_CHEEK, -1.0), (LEFT_CHEEK, 1.0)].map(|(cheek, outward)| {
+        let to_image = face_frame(face, face.point(cheek), outward);
         let mut points = Vec::with_capacity(BAND_GRID * BAND_GRID);
         for i in 0..BAND_GRID {
             for j in 0..BAND_GRID {
-                let aside = out * fw * i as f32 * step * outward;
-                let below = (from + (to - from) * j as f32 * step) * fw;
-                points.push([
-                    origin[0] + aside * across[0] + below * down[0],
-                    origin[1] + aside * across[1] + below * down[1],
-                ]);
+                let (i, j) = (i as f32 * step, j as f32 * step);
+                points.push(to_image([out * i, from + (to - from) * j]));
             }
         }
         points
-    };
-    [band(right, -1.0), band(left, 1.0)]
+    })
 }
 
 /// Where each ear should show: from the outline out to a tenth of the face's width, and from
@@ -415,15 +423,16 @@ fn long_hair(
     hair: Lab,
     near: f64,
 ) -> Option<f64> {
-    let mut longest = 0.0f64;
-    for band in jaw_bands(face) {
-        let count = band_hair(image, analysis, &band, hair, near);
-        if count.inside * 2 < band.len() {
-            return None;
-        }
-        longest = longest.max(count.hairy as f64 / count.inside as f64);
-    }
-    Some(longest)
+    larger_band_share(
+        image,
+        analysis,
+        jaw_bands(face),
+        hair,
+        near,
+        |count, points| {
+            (count.inside * 2 >= points).then(|| count.hairy as f64 / count.inside as f64)
+        },
+    )
 }
 
 /// The larger share, over the two ear bands, of person points in the hair's colour; `None`
@@ -435,15 +444,35 @@ fn ear_hair(
     hair: Lab,
     near: f64,
 ) -> Option<f64> {
-    let mut worst = 0.0f64;
-    for band in ear_bands(face) {
+    larger_band_share(
+        image,
+        analysis,
+        ear_bands(face),
+        hair,
+        near,
+        |count, points| {
+            (count.inside == points && count.person * 4 >= points)
+                .then(|| count.hairy as f64 / count.person as f64)
+        },
+    )
+}
+
+/// The larger of the two bands' shares, each read by `share` from the band's count and its
+/// number of points; `None` when `share` gives none for either band.
+fn larger_band_share(
+    image: &RgbImage,
+    analysis: &Analysis,
+    bands: [Vec<[f32; 2]>; 2],
+    hair: Lab,
+    near: f64,
+    share: impl Fn(&BandHair, usize) -> Option<f64>,
+) -> Option<f64> {
+    let mut larger = 0.0f64;
+    for band in bands {
         let count = band_hair(image, analysis, &band, hair, near);
-        if count.inside < band.len() || count.person * 4 < band.len() {
-            return None;
-        }
-        worst = worst.max(count.hairy as f64 / count.person as f64);
+        larger = larger.max(share(&count, band.len())?);
     }
-    Some(worst)
+    Some(larger)
 }
 
 /// CIEDE2000 distance to the cheeks' colour within which a pixel can be bare skin.
@@ -684,6 +713,8 @@ fn skin_colour(image: &RgbImage, face: &FaceDetail) -> Option<Lab> {
 /// lie collars and clothing).
 const EARRING_ACROSS: [f32; 2] = [-0.1, 0.3];
 const EARRING_DOWN: [f32; 2] = [-0.1, 0.25];
+/// The two windows' outline points and which way is out: the subject's right, then left.
+const EARRING_SIDES: [(usize, f32); 2] = [(LOBE_LEVEL[0], -1.0), (LOBE_LEVEL[1], 1.0)];
 /// The windows are sampled at this many points per face width.
 const EARRING_SAMPLES_PER_FACE: f32 = 100.0;
 /// Radius (samples, 0.05 face widths) of the disk that opens the lightness: structures
@@ -696,28 +727,13 @@ const HIGHLIGHT_RISE: f32 = 30.0;
 /// and glints on skin are coloured.
 const HIGHLIGHT_MAX_CHROMA: f64 = 15.0;
 
-/// Maps a point of the earring window on `side` (0: the subject's right, 1: the left),
-/// given as (across, down) in face widths from the outline point at the lobe's height with
-/// across pointing out of the face, to the image.
-fn earring_frame(face: &FaceDetail, side: usize) -> impl Fn([f32; 2]) -> [f32; 2] {
-    let origin = face.point(LOBE_LEVEL[side]);
-    let outward = if side == 0 { -1.0 } else { 1.0 };
-    let fw = face_width(face).max(1.0);
-    let (across, down) = face_axes(face);
-    move |[a, d]| {
-        let (a, d) = (a * fw * outward, d * fw);
-        [
-            origin[0] + a * across[0] + d * down[0],
-            origin[1] + a * across[1] + d * down[1],
-        ]
-    }
-}
-
 /// The two earring windows (the subject's right, then left), each as its four corners.
 pub fn earring_windows(face: &FaceDetail) -> [[[f32; 2]; 4]; 2] {
     let [a0, a1] = EARRING_ACROSS;
     let [d0, d1] = EARRING_DOWN;
-    [0, 1].map(|side| [[a0, d0], [a1, d0], [a1, d1], [a0, d1]].map(earring_frame(face, side)))
+    EARRING_SIDES.map(|(lobe, outward)| {
+        [[a0, d0], [a1, d0], [a1, d1], [a0, d1]].map(face_frame(face, face.point(lobe), outward))
+    })
 }
 
 /// The smaller, over the two earring windows, of the share of samples that are highlights:
@@ -732,8 +748,8 @@ fn earring_highlights(image: &RgbImage, face: &FaceDetail) -> Option<f64> {
     // Lightness (0–100) is kept on the grey scale's 0–255.
     let grey_per_lightness = 2.55;
     let mut fewest = f64::INFINITY;
-    for side in 0..2 {
-        let to_image = earring_frame(face, side);
+    for (lobe, outward) in EARRING_SIDES {
+        let to_image = face_frame(face, face.point(lobe), outward);
         let mut lightness = GrayImage::new(columns, rows);
         let mut colourless = Vec::with_capacity((columns * rows) as usize);
         for v in 0..rows {
