@@ -139,7 +139,7 @@ fn end_to_end(
     (rates, checker, median(writing))
 }
 
-/// The model floor on `threads` threads: photos/s when each photo costs only its four
+/// The model floor on `threads` threads: photos/s when each photo costs only its
 /// model runs (on the photos scaled to the models' inputs), per run.
 fn floor(
     dir: &Path,
@@ -289,7 +289,7 @@ fn main() {
             json!({ "peak_mb": round2(median(peaks)), "photos_per_s": round2(median(rates)) }),
         );
     }
-    // Each variant as the four models' inputs, made once: the floor times inference alone.
+    // Each variant as each model's input, made once: the floor times inference alone.
     let inputs: Vec<Vec<ModelInput>> = photocheck_benches::variants()
         .iter()
         .map(|jpeg| {

@@ -2,9 +2,11 @@
 //! and iris points, head pose, and the person mask — all in working-copy pixel coordinates.
 //!
 //! The pre- and post-processing follows the MediaPipe graphs these models come from
-//! (BlazeFace short range, FaceMesh, Iris, Selfie segmentation).
+//! (BlazeFace short range, FaceMesh, Iris, Selfie segmentation); MTCNN (see [`crate::mtcnn`])
+//! looks for further faces.
 
 use crate::engine::Engine;
+use crate::mtcnn::{self, FaceBox};
 use crate::resize;
 use crate::timings::Timings;
 use image::{imageops, GrayImage, RgbImage};
@@ -83,8 +85,11 @@ impl FaceDetail {
 /// Everything the models found in a photo.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Analysis {
-    /// Every face found, largest first.
+    /// Every face BlazeFace found, largest first.
     pub faces: Vec<Face>,
+    /// Faces MTCNN found away from every face in `faces`: bystanders too small, blurred or
+    /// cut off for BlazeFace. `faces.single` counts those scoring above its profile limit.
+    pub other_faces: Vec<FaceBox>,
     /// The largest face in detail, when one was found.
     pub main: Option<FaceDetail>,
     /// Person probability (0–255) per working-copy pixel.
@@ -93,6 +98,10 @@ pub struct Analysis {
 
 /// Least detector score that counts as a face (MediaPipe's default).
 const MIN_FACE_SCORE: f32 = 0.5;
+/// An MTCNN face centred within a BlazeFace box widened by this share of its size on
+/// each side is that face, or its ear or hand, not another person's (an ear lies about
+/// 0.1 box widths outside the box).
+const SAME_HEAD_MARGIN: f32 = 0.25;
 /// Boxes overlapping more than this are one face (MediaPipe's weighted NMS).
 const NMS_IOU: f32 = 0.3;
 /// Mesh points of the eye corners (subject's right eye: outer, inner; left: inner, outer).
@@ -111,6 +120,11 @@ pub fn analyse(
     timings: &Timings,
 ) -> Result<Analysis, ort::Error> {
     let faces = timings.time(Model::FaceDetection.stage(), || detect_faces(engine, image))?;
+    let other_faces = timings.time(Model::OtherFaces.stage(), || {
+        mtcnn::detect(engine, image, |centre| {
+            faces.iter().any(|face| same_head(face, centre))
+        })
+    })?;
     // The largest face is the student: it comes first and gets the detailed analysis.
     let main = match faces.first() {
         Some(face) => {
@@ -131,23 +145,33 @@ pub fn analyse(
     let person_mask = timings.time(Model::PersonMask.stage(), || person_mask(engine, image))?;
     Ok(Analysis {
         faces,
+        other_faces,
         main,
         person_mask,
     })
 }
 
-/// The four models, for timing each alone.
+/// Whether `centre` lies within `face`'s box widened by [`SAME_HEAD_MARGIN`].
+fn same_head(face: &Face, [cx, cy]: Point) -> bool {
+    let [x, y, w, h] = face.bbox;
+    let (mx, my) = (w * SAME_HEAD_MARGIN, h * SAME_HEAD_MARGIN);
+    cx >= x - mx && cx <= x + w + mx && cy >= y - my && cy <= y + h + my
+}
+
+/// The models, for timing each alone.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Model {
     FaceDetection,
+    OtherFaces,
     FaceMesh,
     Iris,
     PersonMask,
 }
 
 impl Model {
-    pub const ALL: [Model; 4] = [
+    pub const ALL: [Model; 5] = [
         Model::FaceDetection,
+        Model::OtherFaces,
         Model::FaceMesh,
         Model::Iris,
         Model::PersonMask,
@@ -157,6 +181,7 @@ impl Model {
     pub fn stage(self) -> &'static str {
         match self {
             Model::FaceDetection => "model: face detection",
+            Model::OtherFaces => "model: other faces (MTCNN)",
             Model::FaceMesh => "model: face mesh",
             Model::Iris => "model: iris (both eyes)",
             Model::PersonMask => "model: person mask",
@@ -165,7 +190,9 @@ impl Model {
 }
 
 /// A model's input made from a whole photo scaled to it (twice over for the iris model,
-/// which the pipeline gives both eyes at once), for timing the model alone.
+/// which the pipeline gives both eyes at once; for MTCNN, its proposal net's input at the
+/// pyramid's first, largest level — the later nets' batches depend on the photo), for
+/// timing the model alone.
 #[derive(Debug, Clone)]
 pub struct ModelInput {
     model: Model,
@@ -175,6 +202,10 @@ pub struct ModelInput {
 impl ModelInput {
     pub fn new(model: Model, image: &RgbImage) -> ModelInput {
         let (batch, side) = match model {
+            Model::OtherFaces => {
+                let tensor = mtcnn::first_level_input(image);
+                return ModelInput { model, tensor };
+            }
             Model::FaceDetection => (1, DETECTOR_SIZE),
             Model::FaceMesh => (1, MESH_SIZE),
             Model::Iris => (2, IRIS_SIZE),
@@ -197,6 +228,7 @@ pub fn infer_alone(engine: &Engine, input: &ModelInput) -> Result<(), ort::Error
     let mut sessions = engine.sessions();
     let session = match input.model {
         Model::FaceDetection => &mut sessions.detector,
+        Model::OtherFaces => &mut sessions.mtcnn_proposal,
         Model::FaceMesh => &mut sessions.mesh,
         Model::Iris => &mut sessions.iris,
         Model::PersonMask => &mut sessions.selfie,

@@ -14,7 +14,7 @@ use crate::person_measures::{
     ClothingRegion,
 };
 use crate::pipeline::is_background;
-use crate::profile::ClothingNotBlue;
+use crate::profile::Profile;
 use image::{Rgb, RgbImage};
 use imageproc::drawing::{
     draw_filled_circle_mut, draw_hollow_circle_mut, draw_hollow_polygon_mut, draw_hollow_rect_mut,
@@ -40,13 +40,14 @@ const EARRING: Rgb<u8> = Rgb([255, 200, 40]);
 const REGION_GRID: u32 = 12;
 
 /// The working copy with the analysis drawn on it; `background` is the measured background
-/// colour and `blue` says which clothing counts as blue.
+/// colour, and `profile` says which clothing counts as blue and which other faces count.
 pub fn overlay(
     working: &RgbImage,
     analysis: &Analysis,
     background: Option<&Background>,
-    blue: &ClothingNotBlue,
+    profile: &Profile,
 ) -> RgbImage {
+    let blue = &profile.rules.clothing_not_blue.params;
     let mut out = working.clone();
     let clothing = analysis
         .main
@@ -84,6 +85,12 @@ pub fn overlay(
         let rect = Rect::at(x as i32, y as i32).of_size(w.max(1.0) as u32, h.max(1.0) as u32);
         let colour = if i == 0 { MAIN_FACE } else { OTHER_FACE };
         draw_hollow_rect_mut(&mut out, rect, colour);
+    }
+    let least = profile.rules.faces_single.params.min_other_face_score as f32;
+    for face in analysis.other_faces.iter().filter(|f| f.score >= least) {
+        let [x, y, w, h] = face.bbox;
+        let rect = Rect::at(x as i32, y as i32).of_size(w.max(1.0) as u32, h.max(1.0) as u32);
+        draw_hollow_rect_mut(&mut out, rect, OTHER_FACE);
     }
     if let Some(main) = &analysis.main {
         for p in ear_bands(main).iter().flatten() {
@@ -201,8 +208,7 @@ mod tests {
                 image.put_pixel(x, y, Rgb(cloth));
             }
         }
-        let blue = &Profile::default().rules.clothing_not_blue.params;
-        let out = overlay(&image, &analysis, None, blue);
+        let out = overlay(&image, &analysis, None, &Profile::default());
         // Dots sit on a 12 px grid starting at 6.
         assert_eq!(*out.get_pixel(42, 42), BACKGROUND);
         assert_eq!(*out.get_pixel(102, 402), BLUE_CLOTHING);

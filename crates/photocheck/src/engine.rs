@@ -16,14 +16,20 @@ pub const FACE_DETECTION: &str = "face_detection.onnx";
 pub const FACE_LANDMARK: &str = "face_landmark.onnx";
 pub const IRIS_LANDMARK: &str = "iris_landmark.onnx";
 pub const SELFIE_SEGMENTATION: &str = "selfie_segmentation.onnx";
+pub const MTCNN_PROPOSAL: &str = "mtcnn_pnet.onnx";
+pub const MTCNN_REFINE: &str = "mtcnn_rnet.onnx";
+pub const MTCNN_OUTPUT: &str = "mtcnn_onet.onnx";
 /// onnxruntime, as shipped in the `onnxruntime==1.32.0` wheel.
 pub const RUNTIME_LIBRARY: &str = "lib/libonnxruntime.so.1.32.0";
 
-const MODEL_FILES: [&str; 5] = [
+const MODEL_FILES: [&str; 8] = [
     FACE_DETECTION,
     FACE_LANDMARK,
     IRIS_LANDMARK,
     SELFIE_SEGMENTATION,
+    MTCNN_PROPOSAL,
+    MTCNN_REFINE,
+    MTCNN_OUTPUT,
     RUNTIME_LIBRARY,
 ];
 
@@ -103,6 +109,9 @@ pub(crate) struct Sessions {
     pub mesh: Session,
     pub iris: Session,
     pub selfie: Session,
+    pub mtcnn_proposal: Session,
+    pub mtcnn_refine: Session,
+    pub mtcnn_output: Session,
 }
 
 /// The loaded models, shared by all threads.
@@ -172,6 +181,9 @@ impl Engine {
                     mesh: session(FACE_LANDMARK)?,
                     iris: session(IRIS_LANDMARK)?,
                     selfie: session(SELFIE_SEGMENTATION)?,
+                    mtcnn_proposal: session(MTCNN_PROPOSAL)?,
+                    mtcnn_refine: session(MTCNN_REFINE)?,
+                    mtcnn_output: session(MTCNN_OUTPUT)?,
                 }))
             })
             .collect::<Result<Vec<_>, EngineError>>()?;

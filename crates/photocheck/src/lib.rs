@@ -23,6 +23,7 @@ pub mod face_measures;
 pub mod fix;
 pub mod intake;
 pub mod measure;
+pub mod mtcnn;
 pub mod naming;
 pub mod person_measures;
 mod pipeline;

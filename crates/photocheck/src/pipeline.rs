@@ -142,8 +142,7 @@ impl Checker {
         let drawn = match &m.analysis {
             Ok(a) if self.annotate_dir.is_some() || self.thumbnails => {
                 Some(self.timings.time("annotate", || {
-                    let blue = &self.profile.rules.clothing_not_blue.params;
-                    annotate::overlay(&photo.working, a, m.background.as_ref(), blue)
+                    annotate::overlay(&photo.working, a, m.background.as_ref(), &self.profile)
                 }))
             }
             _ => None,

@@ -137,7 +137,7 @@ pub struct Rules {
     #[serde(rename = "background.uniform")]
     pub background_uniform: Rule<BackgroundUniform>,
     #[serde(rename = "faces.single")]
-    pub faces_single: Rule<NoParams>,
+    pub faces_single: Rule<FacesSingle>,
     #[serde(rename = "pose.frontal")]
     pub pose_frontal: Rule<PoseFrontal>,
     #[serde(rename = "pose.roll")]
@@ -244,6 +244,13 @@ pub struct Band {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Max {
     pub max: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct FacesSingle {
+    /// Least MTCNN probability for a face away from the student's to count as another
+    /// person's (MTCNN reports faces from 0.7).
+    pub min_other_face_score: f64,
 }
 
 /// A bound a measured value must reach.
@@ -427,6 +434,12 @@ impl Profile {
             r.exposure_ok.params.min_mean_luma,
             &key("exposure.ok", "max_mean_luma"),
             r.exposure_ok.params.max_mean_luma,
+        )?;
+        within(
+            &key("faces.single", "min_other_face_score"),
+            r.faces_single.params.min_other_face_score,
+            0.0,
+            1.0,
         )?;
         ordered(
             &key("background.blue", "hue_min"),

@@ -129,6 +129,50 @@ fn an_empty_backdrop_has_no_face_and_no_person() {
     assert!(person < 480 * 640 / 100, "{person} person pixels");
 }
 
+/// The reference photo with a blurred, smaller copy of its own head behind the student's
+/// shoulder, cut by the frame's bottom-left corner: a bystander.
+fn with_bystander() -> RgbImage {
+    let mut scene = reference();
+    let head = image::imageops::crop_imm(&scene, 120, 120, 240, 300).to_image();
+    let small = image::imageops::resize(&head, 160, 200, image::imageops::FilterType::Triangle);
+    let bystander = image::imageops::blur(&small, 2.0);
+    image::imageops::replace(&mut scene, &bystander, -40, 480);
+    scene
+}
+
+#[test]
+fn a_blurred_bystander_cut_by_the_corner_is_a_second_face() {
+    let least = photocheck::Profile::default()
+        .rules
+        .faces_single
+        .params
+        .min_other_face_score as f32;
+    let alone = run(&reference());
+    assert_eq!(alone.faces.len(), 1);
+    assert!(
+        alone.other_faces.iter().all(|f| f.score < least),
+        "{:?}",
+        alone.other_faces
+    );
+    let scene = with_bystander();
+    let analysis = run(&scene);
+    assert_eq!(analysis.faces.len(), 1, "BlazeFace alone misses it");
+    let found: Vec<_> = analysis
+        .other_faces
+        .iter()
+        .filter(|f| f.score >= least)
+        .collect();
+    assert_eq!(found.len(), 1, "{:?}", analysis.other_faces);
+    let [x, y] = found[0].centre();
+    assert!(x < 120.0 && y > 480.0, "at the bottom left: {x}, {y}");
+    let result = rule_on(&scene, "faces.single");
+    assert_eq!(result.status, photocheck::Status::Fail);
+    assert_eq!(
+        rule_on(&reference(), "faces.single").status,
+        photocheck::Status::Pass
+    );
+}
+
 #[test]
 fn loading_never_downloads_and_names_the_missing_files() {
     let empty = tempfile::tempdir().unwrap();

@@ -1,4 +1,5 @@
-//! `faces.single`: exactly one face in the photo.
+//! `faces.single`: exactly one face in the photo — BlazeFace's faces and the bystanders
+//! MTCNN finds beside them.
 
 use super::{judged, skipped, Measurements};
 use crate::profile::Profile;
@@ -13,7 +14,13 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         Ok(a) => a,
         Err(why) => return skipped(ID, limit, Message::new(why.clone(), why.clone())),
     };
-    let n = analysis.faces.len();
+    let least = rule.params.min_other_face_score as f32;
+    let others = analysis
+        .other_faces
+        .iter()
+        .filter(|f| f.score >= least)
+        .count();
+    let n = analysis.faces.len() + others;
     let message = match n {
         0 => Message::new(
             "未检测到人脸：需正面免冠、面部清晰的照片",
@@ -33,6 +40,29 @@ mod tests {
     use super::super::test_support::{compliant, status_of};
     use super::*;
     use crate::report::Status;
+
+    #[test]
+    fn a_confident_bystander_counts_and_a_doubtful_one_does_not() {
+        let mut m = compliant();
+        let limit = Profile::default()
+            .rules
+            .faces_single
+            .params
+            .min_other_face_score as f32;
+        let bystander = |score| crate::mtcnn::FaceBox {
+            bbox: [0.0, 500.0, 100.0, 140.0],
+            score,
+        };
+        let analysis = m.analysis.as_mut().unwrap();
+        analysis.other_faces.push(bystander(limit - 0.05));
+        assert_eq!(status_of(ID, &m), Status::Pass);
+        m.analysis
+            .as_mut()
+            .unwrap()
+            .other_faces
+            .push(bystander(limit));
+        assert_eq!(status_of(ID, &m), Status::Fail);
+    }
 
     #[test]
     fn none_or_two_faces_fail_and_no_analysis_skips() {

@@ -487,6 +487,7 @@ pub(crate) mod test_support {
                     [320.0, 260.0],
                 ],
             }],
+            other_faces: Vec::new(),
             main: Some(FaceDetail {
                 mesh: vec![[240.0, 260.0, 0.0]; 468],
                 presence: 0.99,
