@@ -39,11 +39,13 @@ const PYRAMID_STEP: f32 = 0.709;
 const PROPOSAL_SCORE: f32 = 0.6;
 const REFINE_SCORE: f32 = 0.7;
 const OUTPUT_SCORE: f32 = 0.7;
+/// Boxes overlapping more than this (over their union; within one pyramid level, more
+/// than half) are one face: the package's suppression limits.
+const OVERLAP: f32 = 0.7;
+const LEVEL_OVERLAP: f32 = 0.5;
 /// The proposal net's window and stride, in pyramid-level pixels.
 const WINDOW: f32 = 12.0;
 const STRIDE: f32 = 2.0;
-const REFINE_SIZE: u32 = 24;
-const OUTPUT_SIZE: u32 = 48;
 
 /// A candidate: left, top, right, bottom (continuous pixels), then its score.
 type Candidate = [f32; 5];
@@ -59,8 +61,19 @@ pub fn detect(
     let centre = |c: &Candidate| [(c[0] + c[2]) / 2.0, (c[1] + c[3]) / 2.0];
     let mut proposals = propose(engine, image)?;
     proposals.retain(|c| !ignore(centre(c)));
-    let refined = refine(engine, image, proposals)?;
-    let faces = output(engine, image, refined)?;
+    let refined: Vec<Candidate> = suppress(
+        judged(engine, image, proposals, Judge::Refine)?,
+        OVERLAP,
+        Overlap::Union,
+    )
+    .into_iter()
+    .map(square)
+    .collect();
+    let faces = suppress(
+        judged(engine, image, refined, Judge::Output)?,
+        OVERLAP,
+        Overlap::Smaller,
+    );
     Ok(faces
         .into_iter()
         .filter(|c| !ignore(centre(c)))
@@ -119,63 +132,79 @@ fn propose(engine: &Engine, image: &RgbImage) -> Result<Vec<Candidate>, ort::Err
                 level_candidates.push(regressed(window, [r[0], r[1], r[2], r[3]]));
             }
         }
-        all.extend(suppress(level_candidates, 0.5, Overlap::Union));
+        all.extend(suppress(level_candidates, LEVEL_OVERLAP, Overlap::Union));
     }
-    Ok(suppress(all, 0.7, Overlap::Union)
+    Ok(suppress(all, OVERLAP, Overlap::Union)
         .into_iter()
         .map(square)
         .collect())
 }
 
-/// Stage 2: the refine net on each proposal, 24×24.
-fn refine(
-    engine: &Engine,
-    image: &RgbImage,
-    proposals: Vec<Candidate>,
-) -> Result<Vec<Candidate>, ort::Error> {
-    if proposals.is_empty() {
-        return Ok(proposals);
-    }
-    let patches: Vec<RgbImage> = proposals
-        .iter()
-        .map(|c| patch(image, c, REFINE_SIZE))
-        .collect();
-    let input = tensor(&patches);
-    let mut sessions = engine.sessions();
-    let outputs = sessions
-        .mtcnn_refine
-        .run(ort::inputs![TensorRef::from_array_view(&input)?])?;
-    let (_, regression) = outputs["dense_2"].try_extract_tensor::<f32>()?;
-    let (_, probability) = outputs["softmax_1"].try_extract_tensor::<f32>()?;
-    let kept = scored(&proposals, probability, regression, REFINE_SCORE);
-    Ok(suppress(kept, 0.7, Overlap::Union)
-        .into_iter()
-        .map(square)
-        .collect())
+/// The two nets that judge candidates: each takes a square patch per candidate and gives
+/// a face probability and a box regression per patch.
+#[derive(Clone, Copy)]
+enum Judge {
+    /// Stage 2, 24×24 patches.
+    Refine,
+    /// Stage 3, 48×48 patches.
+    Output,
 }
 
-/// Stage 3: the output net on each refined candidate, 48×48.
-fn output(
+impl Judge {
+    fn patch_size(self) -> u32 {
+        match self {
+            Judge::Refine => 24,
+            Judge::Output => 48,
+        }
+    }
+
+    fn least_score(self) -> f32 {
+        match self {
+            Judge::Refine => REFINE_SCORE,
+            Judge::Output => OUTPUT_SCORE,
+        }
+    }
+
+    /// The names of the net's regression and probability outputs.
+    fn outputs(self) -> [&'static str; 2] {
+        match self {
+            Judge::Refine => ["dense_2", "softmax_1"],
+            Judge::Output => ["dense_5", "softmax_2"],
+        }
+    }
+}
+
+/// The candidates `judge` scores at least its least score, with that score and their
+/// regressed boxes.
+fn judged(
     engine: &Engine,
     image: &RgbImage,
-    refined: Vec<Candidate>,
+    candidates: Vec<Candidate>,
+    judge: Judge,
 ) -> Result<Vec<Candidate>, ort::Error> {
-    if refined.is_empty() {
-        return Ok(refined);
+    if candidates.is_empty() {
+        return Ok(candidates);
     }
-    let patches: Vec<RgbImage> = refined
+    let patches: Vec<RgbImage> = candidates
         .iter()
-        .map(|c| patch(image, c, OUTPUT_SIZE))
+        .map(|c| patch(image, c, judge.patch_size()))
         .collect();
     let input = tensor(&patches);
     let mut sessions = engine.sessions();
-    let outputs = sessions
-        .mtcnn_output
-        .run(ort::inputs![TensorRef::from_array_view(&input)?])?;
-    let (_, regression) = outputs["dense_5"].try_extract_tensor::<f32>()?;
-    let (_, probability) = outputs["softmax_2"].try_extract_tensor::<f32>()?;
-    let kept = scored(&refined, probability, regression, OUTPUT_SCORE);
-    Ok(suppress(kept, 0.7, Overlap::Smaller))
+    let session = match judge {
+        Judge::Refine => &mut sessions.mtcnn_refine,
+        Judge::Output => &mut sessions.mtcnn_output,
+    };
+    let outputs = session.run(ort::inputs![TensorRef::from_array_view(&input)?])?;
+    let [regression, probability] = judge.outputs();
+    let (_, regression) = outputs[regression].try_extract_tensor::<f32>()?;
+    let (_, probability) = outputs[probability].try_extract_tensor::<f32>()?;
+    Ok(scored(
+        &candidates,
+        probability,
+        regression,
+        judge.least_score(),
+    ))
 }
 
 /// The candidates whose face probability (second of each pair) reaches `least`, with that
