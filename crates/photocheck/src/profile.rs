@@ -441,12 +441,22 @@ impl Profile {
             0.0,
             1.0,
         )?;
-        ordered(
-            &key("background.blue", "hue_min"),
-            r.background_blue.params.hue_min,
-            &key("background.blue", "hue_max"),
-            r.background_blue.params.hue_max,
-        )?;
+        for (rule, min, max) in [
+            (
+                "background.blue",
+                r.background_blue.params.hue_min,
+                r.background_blue.params.hue_max,
+            ),
+            (
+                "clothing.not_blue",
+                r.clothing_not_blue.params.hue_min,
+                r.clothing_not_blue.params.hue_max,
+            ),
+        ] {
+            within(&key(rule, "hue_min"), min, 0.0, 360.0)?;
+            within(&key(rule, "hue_max"), max, 0.0, 360.0)?;
+            ordered(&key(rule, "hue_min"), min, &key(rule, "hue_max"), max)?;
+        }
         positive(
             &key("format.size", "width"),
             r.format_size.params.width as f64,
@@ -469,18 +479,6 @@ impl Profile {
             r.exposure_ok.params.max_clipped_fraction,
             0.0,
             1.0,
-        )?;
-        within(
-            &key("background.blue", "hue_min"),
-            r.background_blue.params.hue_min,
-            0.0,
-            360.0,
-        )?;
-        within(
-            &key("background.blue", "hue_max"),
-            r.background_blue.params.hue_max,
-            0.0,
-            360.0,
         )?;
         let pattern = &r.file_naming.params.pattern;
         let naming = key("file.naming", "pattern");
@@ -640,6 +638,19 @@ mod tests {
         .to_string();
         assert!(err.contains("min_dpi (600)"), "{err}");
         assert!(err.contains("max_dpi (300)"), "{err}");
+    }
+
+    #[test]
+    fn a_reversed_hue_band_is_refused_for_the_clothing_as_for_the_background() {
+        for rule in ["background.blue", "clothing.not_blue"] {
+            let err = Profile::from_overrides_str(
+                &format!("[rules.\"{rule}\"]\nhue_min = 300\nhue_max = 180\n"),
+                "s",
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(rule) && err.contains("hue_min (300)"), "{err}");
+        }
     }
 
     #[test]
