@@ -89,6 +89,7 @@ pub struct Analysis {
     pub faces: Vec<Face>,
     /// Faces MTCNN found away from every face in `faces`: bystanders too small, blurred or
     /// cut off for BlazeFace. `faces.single` counts those scoring above its profile limit.
+    /// Empty when `faces` is.
     pub other_faces: Vec<FaceBox>,
     /// The largest face in detail, when one was found.
     pub main: Option<FaceDetail>,
@@ -120,11 +121,17 @@ pub fn analyse(
     timings: &Timings,
 ) -> Result<Analysis, ort::Error> {
     let faces = timings.time(Model::FaceDetection.stage(), || detect_faces(engine, image))?;
-    let other_faces = timings.time(Model::OtherFaces.stage(), || {
-        mtcnn::detect(engine, image, |centre| {
-            faces.iter().any(|face| same_head(face, centre))
-        })
-    })?;
+    // Other faces are those beside the student's: with no face found, every face rule
+    // (faces.single included) says so, and there is nothing to count beside.
+    let other_faces = if faces.is_empty() {
+        Vec::new()
+    } else {
+        timings.time(Model::OtherFaces.stage(), || {
+            mtcnn::detect(engine, image, |centre| {
+                faces.iter().any(|face| same_head(face, centre))
+            })
+        })?
+    };
     // The largest face is the student: it comes first and gets the detailed analysis.
     let main = match faces.first() {
         Some(face) => {

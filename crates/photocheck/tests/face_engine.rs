@@ -174,6 +174,25 @@ fn a_blurred_bystander_cut_by_the_corner_is_a_second_face() {
 }
 
 #[test]
+fn a_face_only_mtcnn_sees_is_no_student_and_no_bystander() {
+    // The whole 640×640 portrait in a wide frame: its face is about 110 px, 15 px to
+    // BlazeFace's 128×128 view, which finds nothing; MTCNN would find it (0.997).
+    let mut wide = RgbImage::from_pixel(1280, 640, image::Rgb([70, 70, 75]));
+    image::imageops::replace(&mut wide, &portrait(), 320, 0);
+    let analysis = run(&wide);
+    assert!(analysis.faces.is_empty(), "{:?}", analysis.faces);
+    assert!(
+        analysis.other_faces.is_empty(),
+        "{:?}",
+        analysis.other_faces
+    );
+    assert_eq!(
+        rule_on(&wide, "faces.single").status,
+        photocheck::Status::Fail
+    );
+}
+
+#[test]
 fn loading_never_downloads_and_names_the_missing_files() {
     let empty = tempfile::tempdir().unwrap();
     let err = Engine::load(empty.path(), 1).unwrap_err().to_string();
