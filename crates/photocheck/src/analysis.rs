@@ -97,6 +97,19 @@ pub struct Analysis {
     pub person_mask: GrayImage,
 }
 
+impl Analysis {
+    /// The boxes of every face there is to count: BlazeFace's (the student's first), then
+    /// MTCNN's other faces scoring at least `least_other_score`.
+    pub fn counted_faces(&self, least_other_score: f64) -> impl Iterator<Item = &[f32; 4]> {
+        let least = least_other_score as f32;
+        let others = self.other_faces.iter().filter(move |f| f.score >= least);
+        self.faces
+            .iter()
+            .map(|f| &f.bbox)
+            .chain(others.map(|f| &f.bbox))
+    }
+}
+
 /// Least detector score that counts as a face (MediaPipe's default).
 const MIN_FACE_SCORE: f32 = 0.5;
 /// An MTCNN face centred within a BlazeFace box widened by this share of its size on

@@ -80,17 +80,10 @@ pub fn overlay(
             }
         }
     }
-    for (i, face) in analysis.faces.iter().enumerate() {
-        let [x, y, w, h] = face.bbox;
-        let rect = Rect::at(x as i32, y as i32).of_size(w.max(1.0) as u32, h.max(1.0) as u32);
+    let least_other_score = profile.rules.faces_single.params.min_other_face_score;
+    for (i, bbox) in analysis.counted_faces(least_other_score).enumerate() {
         let colour = if i == 0 { MAIN_FACE } else { OTHER_FACE };
-        draw_hollow_rect_mut(&mut out, rect, colour);
-    }
-    let least = profile.rules.faces_single.params.min_other_face_score as f32;
-    for face in analysis.other_faces.iter().filter(|f| f.score >= least) {
-        let [x, y, w, h] = face.bbox;
-        let rect = Rect::at(x as i32, y as i32).of_size(w.max(1.0) as u32, h.max(1.0) as u32);
-        draw_hollow_rect_mut(&mut out, rect, OTHER_FACE);
+        frame(&mut out, *bbox, colour);
     }
     if let Some(main) = &analysis.main {
         for p in ear_bands(main).iter().flatten() {
@@ -106,11 +99,11 @@ pub fn overlay(
             dot(&mut out, *p, 0, HAIR_FRONT);
         }
         for [left, top, right, bottom] in shoulder_fronts(main) {
-            let rect = Rect::at(left as i32, top as i32).of_size(
-                (right - left).max(1.0) as u32,
-                (bottom - top).max(1.0) as u32,
+            frame(
+                &mut out,
+                [left, top, right - left, bottom - top],
+                HAIR_FRONT,
             );
-            draw_hollow_rect_mut(&mut out, rect, HAIR_FRONT);
         }
         for window in earring_windows(main) {
             let corners = window.map(|[x, y]| Point::new(x, y));
@@ -134,6 +127,12 @@ pub fn overlay(
         }
     }
     out
+}
+
+/// A box (left, top, width, height) drawn as a hollow rectangle, at least a pixel wide.
+fn frame(image: &mut RgbImage, [x, y, w, h]: [f32; 4], colour: Rgb<u8>) {
+    let rect = Rect::at(x as i32, y as i32).of_size(w.max(1.0) as u32, h.max(1.0) as u32);
+    draw_hollow_rect_mut(image, rect, colour);
 }
 
 fn dot(image: &mut RgbImage, p: [f32; 2], radius: i32, colour: Rgb<u8>) {

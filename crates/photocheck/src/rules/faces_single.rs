@@ -14,13 +14,9 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         Ok(a) => a,
         Err(why) => return skipped(ID, limit, Message::new(why.clone(), why.clone())),
     };
-    let least = rule.params.min_other_face_score as f32;
-    let others = analysis
-        .other_faces
-        .iter()
-        .filter(|f| f.score >= least)
+    let n = analysis
+        .counted_faces(rule.params.min_other_face_score)
         .count();
-    let n = analysis.faces.len() + others;
     let message = match n {
         0 => Message::new(
             "未检测到人脸：需正面免冠、面部清晰的照片",
