@@ -33,6 +33,8 @@ impl FaceBox {
 /// Smaller faces are far-off figures; each halving of this size doubles the proposal net's
 /// work (the pyramid starts at 12 / this).
 const MIN_FACE: f32 = 64.0;
+/// The pyramid's first scale maps the smallest face to the proposal window.
+const FIRST_SCALE: f32 = WINDOW / MIN_FACE;
 /// Each pyramid level is this much smaller than the one before (the package's default).
 const PYRAMID_STEP: f32 = 0.709;
 /// Least probability kept after the proposal, refine and output nets (package defaults).
@@ -84,11 +86,11 @@ pub fn detect(
         .collect())
 }
 
-/// The pyramid's scales: the first maps [`MIN_FACE`] to the proposal window, each next one
-/// is [`PYRAMID_STEP`] of the one before, down to the window's size.
+/// The pyramid's scales: [`FIRST_SCALE`], each next one [`PYRAMID_STEP`] of the one
+/// before, down to the window's size.
 fn scales(image: &RgbImage) -> impl Iterator<Item = f32> {
     let shorter = image.width().min(image.height()) as f32;
-    std::iter::successors(Some(WINDOW / MIN_FACE), |s| Some(s * PYRAMID_STEP))
+    std::iter::successors(Some(FIRST_SCALE), |s| Some(s * PYRAMID_STEP))
         .take_while(move |s| shorter * s >= WINDOW)
 }
 
@@ -101,7 +103,7 @@ fn level_input(image: &RgbImage, scale: f32) -> Array4<f32> {
 
 /// The proposal net's input at the pyramid's first level (for timing the net alone).
 pub fn first_level_input(image: &RgbImage) -> Array4<f32> {
-    level_input(image, WINDOW / MIN_FACE)
+    level_input(image, FIRST_SCALE)
 }
 
 /// Stage 1: the proposal net over each pyramid level, its windows regressed to squares.
@@ -128,8 +130,7 @@ fn propose(engine: &Engine, image: &RgbImage) -> Result<Vec<Candidate>, ort::Err
                 let (x, y) = (cx as f32 * STRIDE / scale, cy as f32 * STRIDE / scale);
                 let side = WINDOW / scale;
                 let window = [x, y, x + side, y + side, score];
-                let r = &regression[cell * 4..cell * 4 + 4];
-                level_candidates.push(regressed(window, [r[0], r[1], r[2], r[3]]));
+                level_candidates.push(regressed(window, &regression[cell * 4..cell * 4 + 4]));
             }
         }
         all.extend(suppress(level_candidates, LEVEL_OVERLAP, Overlap::Union));
@@ -220,18 +221,18 @@ fn scored(
         .enumerate()
         .filter(|&(n, _)| probability[n * 2 + 1] >= least)
         .map(|(n, c)| {
-            let r = &regression[n * 4..n * 4 + 4];
-            let [l, t, rt, b, _] = *c;
+            let [l, t, r, b, _] = *c;
             regressed(
-                [l, t, rt, b, probability[n * 2 + 1]],
-                [r[0], r[1], r[2], r[3]],
+                [l, t, r, b, probability[n * 2 + 1]],
+                &regression[n * 4..n * 4 + 4],
             )
         })
         .collect()
 }
 
-/// A box moved by the nets' regression: each edge by its offset times the box's size.
-fn regressed([l, t, r, b, score]: Candidate, d: [f32; 4]) -> Candidate {
+/// A box moved by the nets' regression (left, top, right, bottom offsets): each edge by
+/// its offset times the box's size.
+fn regressed([l, t, r, b, score]: Candidate, d: &[f32]) -> Candidate {
     let (w, h) = (r - l, b - t);
     [
         l + d[0] * w,
@@ -347,7 +348,7 @@ mod tests {
 
     #[test]
     fn regression_moves_edges_by_the_box_size_and_squares_keep_the_centre() {
-        let moved = regressed([10.0, 20.0, 30.0, 60.0, 0.5], [0.1, -0.1, 0.0, 0.5]);
+        let moved = regressed([10.0, 20.0, 30.0, 60.0, 0.5], &[0.1, -0.1, 0.0, 0.5]);
         assert_eq!(moved, [12.0, 16.0, 30.0, 80.0, 0.5]);
         let sq = square([10.0, 20.0, 30.0, 60.0, 0.5]);
         assert_eq!(sq, [0.0, 20.0, 40.0, 60.0, 0.5]);
