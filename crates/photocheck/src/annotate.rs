@@ -5,12 +5,14 @@
 //! counted as blue, violet on the ear bands (ears.visible), pink rings where the shoulder
 //! line was read (shoulders.level), and in azure the bands beside the jaw where long hair
 //! falls and the frames where it would lie in front of the shoulders (hair.neat), and gold
-//! frames below the ear lobes where earrings are looked for (accessories.none).
+//! frames below the ear lobes and below the chin where earrings and a scarf are looked for,
+//! and gold pixels on what it took for an ornament in the hair (accessories.none).
 
+use crate::accessory_measures::{earring_windows, hair_ornament_samples, neck_window};
 use crate::analysis::{Analysis, PERSON};
 use crate::measure::Background;
 use crate::person_measures::{
-    ear_bands, earring_windows, is_blue_clothing, jaw_bands, shoulder_fronts, shoulder_points,
+    ear_bands, is_blue_clothing, jaw_bands, shoulder_fronts, shoulder_points, skin_and_hair,
     ClothingRegion,
 };
 use crate::pipeline::is_background;
@@ -35,7 +37,7 @@ const BLUE_CLOTHING: Rgb<u8> = Rgb([255, 0, 0]);
 const EAR_BAND: Rgb<u8> = Rgb([170, 90, 255]);
 const SHOULDER: Rgb<u8> = Rgb([255, 80, 200]);
 const HAIR_FRONT: Rgb<u8> = Rgb([0, 170, 255]);
-const EARRING: Rgb<u8> = Rgb([255, 200, 40]);
+const ACCESSORY: Rgb<u8> = Rgb([255, 200, 40]);
 /// Spacing of the region dots, in pixels.
 const REGION_GRID: u32 = 12;
 
@@ -105,9 +107,18 @@ pub fn overlay(
                 HAIR_FRONT,
             );
         }
-        for window in earring_windows(main) {
+        for window in earring_windows(main).into_iter().chain([neck_window(main)]) {
             let corners = window.map(|[x, y]| Point::new(x, y));
-            draw_hollow_polygon_mut(&mut out, &corners, EARRING);
+            draw_hollow_polygon_mut(&mut out, &corners, ACCESSORY);
+        }
+        if let (Some(skin), Some(hair)) = skin_and_hair(working, analysis, main) {
+            let backdrop = background.map(|b| b.median);
+            for (x, y, _) in
+                hair_ornament_samples(working, analysis, main, hair.lab, skin, backdrop)
+                    .filter(|&(_, _, ornament)| ornament)
+            {
+                out.put_pixel(x, y, ACCESSORY);
+            }
         }
         for p in &main.mesh {
             dot(&mut out, [p[0], p[1]], 0, MESH);

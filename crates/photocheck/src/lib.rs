@@ -15,6 +15,7 @@
 //!
 //! Nothing here opens a network connection: photos carry national id numbers.
 
+pub mod accessory_measures;
 pub mod analysis;
 pub mod annotate;
 pub mod batch;

@@ -2,14 +2,13 @@
 //! colour, the hair's colour, hair over the ears, and the shoulder line. Regions come from
 //! the person mask and the face mesh; no model for clothing ships in any registry.
 
+use crate::accessory_measures::{self, Accessories};
 use crate::analysis::{Analysis, FaceDetail, PERSON};
-use crate::face_measures::mesh::{CHEEKS, CHIN, FOREHEAD, LEFT_CHEEK, LOBE_LEVEL, RIGHT_CHEEK};
+use crate::face_measures::mesh::{CHEEKS, CHIN, FOREHEAD, LEFT_CHEEK, RIGHT_CHEEK};
 use crate::measure::{chroma, delta_e, hue_degrees, lab_of, Background};
 use crate::pipeline::is_background;
 use crate::profile::ClothingNotBlue;
-use image::imageops::interpolate_bilinear;
-use image::{GrayImage, Luma, RgbImage};
-use imageproc::morphology::{grayscale_open, Mask};
+use image::{GrayImage, RgbImage};
 use palette::Lab;
 use std::collections::VecDeque;
 
@@ -39,10 +38,8 @@ pub struct PersonMeasures {
     /// Share of the shoulders' surface, just below the shoulder line, that is bare skin;
     /// `None` when the shoulder line was not read or too little of it shows.
     pub bare_shoulders: Option<f64>,
-    /// Share of each earring window (see [`earring_windows`]) that is a small, bright,
-    /// colourless highlight, the smaller of the two sides; `None` when a window leaves the
-    /// photo.
-    pub earrings: Option<f64>,
+    /// Earrings, hair ornaments and a scarf (accessories.none).
+    pub accessories: Accessories,
 }
 
 /// The median colour of the hair above the forehead.
@@ -70,7 +67,7 @@ impl HairColour {
 }
 
 /// Person-mask values from which a pixel is surely the person (not the fringe at its edge).
-const SURELY_PERSON: u8 = 200;
+pub(crate) const SURELY_PERSON: u8 = 200;
 
 /// Whether an sRGB clothing colour is blue by `spec`.
 pub fn is_blue_clothing(spec: &ClothingNotBlue, rgb: [u8; 3]) -> bool {
@@ -92,11 +89,18 @@ pub fn measure(
     hair_near: f64,
 ) -> Option<PersonMeasures> {
     let face = analysis.main.as_ref()?;
-    let skin = skin_colour(working, face);
-    let hair = hair_colour(working, analysis, face, skin);
+    let (skin, hair) = skin_and_hair(working, analysis, face);
     let clothing = ClothingRegion::new(working, analysis, face, background);
     let clothing_samples = clothing.samples(working);
     let shoulders = shoulder_points(working, analysis, face, background.map(|b| b.median));
+    let accessories = accessory_measures::measure(
+        working,
+        analysis,
+        face,
+        hair.as_ref().map(|h| h.lab),
+        skin,
+        background.map(|b| b.median),
+    );
     Some(PersonMeasures {
         clothing_blue: clothing_blue(working, &clothing_samples, blue),
         ear_hair: hair
@@ -117,11 +121,21 @@ pub fn measure(
         bare_shoulders: shoulders
             .zip(skin)
             .and_then(|(p, skin)| bare_shoulders(working, analysis, face, &p, skin)),
-        earrings: earring_highlights(working, face),
+        accessories,
     })
 }
 
-fn face_width(face: &FaceDetail) -> f32 {
+/// The cheeks' colour and the hair's, as [`measure`] reads them.
+pub fn skin_and_hair(
+    image: &RgbImage,
+    analysis: &Analysis,
+    face: &FaceDetail,
+) -> (Option<Lab>, Option<HairColour>) {
+    let skin = skin_colour(image, face);
+    (skin, hair_colour(image, analysis, face, skin))
+}
+
+pub(crate) fn face_width(face: &FaceDetail) -> f32 {
     (face.point(LEFT_CHEEK)[0] - face.point(RIGHT_CHEEK)[0]).abs()
 }
 
@@ -143,7 +157,11 @@ fn face_axes(face: &FaceDetail) -> ([f32; 2], [f32; 2]) {
 /// Maps a point given in face widths along the face's own axes from `origin`, (across,
 /// down) with across pointing `outward` (−1: out past the subject's right cheek, 1: past the
 /// left), to the image.
-fn face_frame(face: &FaceDetail, origin: [f32; 2], outward: f32) -> impl Fn([f32; 2]) -> [f32; 2] {
+pub(crate) fn face_frame(
+    face: &FaceDetail,
+    origin: [f32; 2],
+    outward: f32,
+) -> impl Fn([f32; 2]) -> [f32; 2] {
     let fw = face_width(face).max(1.0);
     let (across, down) = face_axes(face);
     move |[a, d]| {
@@ -311,28 +329,41 @@ fn median(colours: impl Iterator<Item = Lab>) -> Lab {
 /// Hair is sampled every this many pixels across and down.
 const HAIR_STEP: u32 = 2;
 
-/// The hair: person pixels above the top of the forehead, within 0.6 face widths of the
-/// face's centre line. Its median colour (channel by channel), compared with the cheeks'
-/// mean colour `skin`; `None` with fewer than 50 samples or without the cheeks' colour.
+/// The hair region: person pixels (surely, not the fringe) above the top of the forehead,
+/// less a twentieth of a face width, within 0.6 face widths of the face's centre line,
+/// every [`HAIR_STEP`] pixels.
+pub(crate) fn hair_region<'a>(
+    image: &RgbImage,
+    analysis: &'a Analysis,
+    face: &FaceDetail,
+) -> impl Iterator<Item = (u32, u32)> + 'a {
+    let fw = face_width(face);
+    let centre = centre_x(face);
+    let bottom = ((face.point(FOREHEAD)[1] - fw * 0.05).max(0.0) as u32).min(image.height());
+    let left = (centre - fw * 0.6).max(0.0) as u32;
+    let right = ((centre + fw * 0.6).max(0.0) as u32).min(image.width());
+    (0..bottom)
+        .step_by(HAIR_STEP as usize)
+        .flat_map(move |y| {
+            (left..right)
+                .step_by(HAIR_STEP as usize)
+                .map(move |x| (x, y))
+        })
+        .filter(|&(x, y)| analysis.person_mask.get_pixel(x, y)[0] >= SURELY_PERSON)
+}
+
+/// The hair's median colour (channel by channel) over [`hair_region`], compared with the
+/// cheeks' mean colour `skin`; `None` with fewer than 50 samples or without the cheeks'
+/// colour.
 fn hair_colour(
     image: &RgbImage,
     analysis: &Analysis,
     face: &FaceDetail,
     skin: Option<Lab>,
 ) -> Option<HairColour> {
-    let fw = face_width(face);
-    let centre = centre_x(face);
-    let bottom = ((face.point(FOREHEAD)[1] - fw * 0.05).max(0.0) as u32).min(image.height());
-    let left = (centre - fw * 0.6).max(0.0) as u32;
-    let right = ((centre + fw * 0.6).max(0.0) as u32).min(image.width());
-    let mut samples = Vec::new();
-    for y in (0..bottom).step_by(HAIR_STEP as usize) {
-        for x in (left..right).step_by(HAIR_STEP as usize) {
-            if analysis.person_mask.get_pixel(x, y)[0] >= SURELY_PERSON {
-                samples.push(image.get_pixel(x, y).0);
-            }
-        }
-    }
+    let samples: Vec<[u8; 3]> = hair_region(image, analysis, face)
+        .map(|(x, y)| image.get_pixel(x, y).0)
+        .collect();
     let hair = median_lab(&samples)?;
     Some(HairColour {
         lab: hair,
@@ -707,76 +738,6 @@ fn skin_colour(image: &RgbImage, face: &FaceDetail) -> Option<Lab> {
     Some(Lab::new(sum[0] / n, sum[1] / n, sum[2] / n))
 }
 
-/// Where earrings hang, in face widths along the face's own axes from the outline point
-/// at the ear lobes' height: from 0.1 inside the outline to 0.3 outside it, and from 0.1
-/// above that point (about the lobe) to 0.25 below it (a long drop earring; further down
-/// lie collars and clothing).
-const EARRING_ACROSS: [f32; 2] = [-0.1, 0.3];
-const EARRING_DOWN: [f32; 2] = [-0.1, 0.25];
-/// The two windows' outline points and which way is out: the subject's right, then left.
-const EARRING_SIDES: [(usize, f32); 2] = [(LOBE_LEVEL[0], -1.0), (LOBE_LEVEL[1], 1.0)];
-/// The windows are sampled at this many points per face width.
-const EARRING_SAMPLES_PER_FACE: f32 = 100.0;
-/// Radius (samples, 0.05 face widths) of the disk that opens the lightness: structures
-/// narrower than its 0.1 face widths (about 1.5 cm, a pearl stud) are highlights; a white
-/// collar or a bright backdrop is not.
-const EARRING_RADIUS: u8 = 5;
-/// Least rise (CIELAB lightness) of a highlight above its opened surroundings.
-const HIGHLIGHT_RISE: f32 = 30.0;
-/// Greatest CIELAB chroma of a highlight: silver, white and pearl. Light strands of hair
-/// and glints on skin are coloured.
-const HIGHLIGHT_MAX_CHROMA: f64 = 15.0;
-
-/// The two earring windows (the subject's right, then left), each as its four corners.
-pub fn earring_windows(face: &FaceDetail) -> [[[f32; 2]; 4]; 2] {
-    let [a0, a1] = EARRING_ACROSS;
-    let [d0, d1] = EARRING_DOWN;
-    EARRING_SIDES.map(|(lobe, outward)| {
-        [[a0, d0], [a1, d0], [a1, d1], [a0, d1]].map(face_frame(face, face.point(lobe), outward))
-    })
-}
-
-/// The smaller, over the two earring windows, of the share of samples that are highlights:
-/// at least [`HIGHLIGHT_RISE`] lighter than the lightness opened by a disk of
-/// [`EARRING_RADIUS`] (a white top-hat) and at most [`HIGHLIGHT_MAX_CHROMA`] in chroma.
-/// Earrings come in pairs; a single glint beside one ear (a collar's edge, a second face)
-/// does not count. `None` when a window leaves the photo.
-fn earring_highlights(image: &RgbImage, face: &FaceDetail) -> Option<f64> {
-    let columns = ((EARRING_ACROSS[1] - EARRING_ACROSS[0]) * EARRING_SAMPLES_PER_FACE) as u32;
-    let rows = ((EARRING_DOWN[1] - EARRING_DOWN[0]) * EARRING_SAMPLES_PER_FACE) as u32;
-    let opening = Mask::disk(EARRING_RADIUS);
-    // Lightness (0–100) is kept on the grey scale's 0–255.
-    let grey_per_lightness = 2.55;
-    let mut fewest = f64::INFINITY;
-    for (lobe, outward) in EARRING_SIDES {
-        let to_image = face_frame(face, face.point(lobe), outward);
-        let mut lightness = GrayImage::new(columns, rows);
-        let mut colourless = Vec::with_capacity((columns * rows) as usize);
-        for v in 0..rows {
-            for u in 0..columns {
-                let [x, y] = to_image([
-                    EARRING_ACROSS[0] + u as f32 / EARRING_SAMPLES_PER_FACE,
-                    EARRING_DOWN[0] + v as f32 / EARRING_SAMPLES_PER_FACE,
-                ]);
-                // Pixel centres sit at half-integer image coordinates.
-                let lab = lab_of(interpolate_bilinear(image, x - 0.5, y - 0.5)?.0);
-                lightness.put_pixel(u, v, Luma([(lab.l * grey_per_lightness).round() as u8]));
-                colourless.push(chroma(lab) <= HIGHLIGHT_MAX_CHROMA);
-            }
-        }
-        let opened = grayscale_open(&lightness, &opening);
-        let rise = HIGHLIGHT_RISE * grey_per_lightness;
-        let highlights = lightness
-            .pixels()
-            .zip(opened.pixels())
-            .zip(&colourless)
-            .filter(|((l, o), &grey)| grey && (l[0] as f32 - o[0] as f32) >= rise)
-            .count();
-        fewest = fewest.min(highlights as f64 / (columns * rows) as f64);
-    }
-    Some(fewest)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1118,66 +1079,5 @@ mod tests {
             ),
             None
         );
-    }
-
-    /// Dark hair beside a face 160 pixels wide whose outline points at the lobes' height
-    /// are (165, 360) and (315, 360): the earring windows span x 117–181 and 299–363,
-    /// y 344–400.
-    fn earring_photo() -> (RgbImage, FaceDetail) {
-        let (mut image, analysis) = photo([30, 25, 22], [205, 160, 130]);
-        for pixel in image.pixels_mut() {
-            *pixel = Rgb([30, 25, 22]);
-        }
-        let mut face = analysis.main.unwrap();
-        face.mesh[LOBE_LEVEL[0]] = [165.0, 360.0, 0.0];
-        face.mesh[LOBE_LEVEL[1]] = [315.0, 360.0, 0.0];
-        (image, face)
-    }
-
-    fn paint(
-        image: &mut RgbImage,
-        xs: std::ops::Range<u32>,
-        ys: std::ops::Range<u32>,
-        rgb: [u8; 3],
-    ) {
-        for y in ys {
-            for x in xs.clone() {
-                image.put_pixel(x, y, Rgb(rgb));
-            }
-        }
-    }
-
-    #[test]
-    fn silver_drops_below_both_lobes_are_earrings_and_one_side_or_a_collar_is_not() {
-        let limit = crate::profile::Profile::default()
-            .rules
-            .accessories_none
-            .params
-            .max;
-        let (plain, face) = earring_photo();
-        assert!(earring_highlights(&plain, &face).unwrap() < 0.001);
-
-        // Drops 4 pixels wide and 30 long (0.025 × 0.19 face widths) under both lobes.
-        let mut pair = plain.clone();
-        paint(&mut pair, 148..152, 355..385, [230, 230, 228]);
-        paint(&mut pair, 328..332, 355..385, [230, 230, 228]);
-        assert!(earring_highlights(&pair, &face).unwrap() > limit);
-
-        // The same drop under one lobe only.
-        let mut one = plain.clone();
-        paint(&mut one, 148..152, 355..385, [230, 230, 228]);
-        assert!(earring_highlights(&one, &face).unwrap() < limit);
-
-        // A white collar filling the lower windows: far wider than any earring.
-        let mut collar = plain.clone();
-        paint(&mut collar, 100..380, 380..640, [240, 240, 240]);
-        assert!(earring_highlights(&collar, &face).unwrap() < limit);
-    }
-
-    #[test]
-    fn earrings_are_not_judged_when_a_window_leaves_the_photo() {
-        let (image, mut face) = earring_photo();
-        face.mesh[LOBE_LEVEL[0]] = [20.0, 360.0, 0.0];
-        assert_eq!(earring_highlights(&image, &face), None);
     }
 }

@@ -171,7 +171,7 @@ pub struct Rules {
     #[serde(rename = "hair.neat")]
     pub hair_neat: Rule<HairNeat>,
     #[serde(rename = "accessories.none")]
-    pub accessories_none: Rule<Max>,
+    pub accessories_none: Rule<AccessoriesNone>,
     #[serde(rename = "ears.visible")]
     pub ears_visible: Rule<EarsVisible>,
     #[serde(rename = "shoulders.level")]
@@ -231,6 +231,18 @@ pub struct ClothingNotBlue {
     pub min_lightness: f64,
     /// Largest share of the clothing that may be blue.
     pub max_share: f64,
+}
+
+/// Accessories found by their measured shares (see `accessory_measures`): each share's
+/// largest value that passes.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct AccessoriesNone {
+    /// Share of each earring window in small, bright, colourless highlights.
+    pub max_earrings: f64,
+    /// Share of the hair in a vivid colour unlike the hair, the skin and the backdrop.
+    pub max_hair_ornament: f64,
+    /// Share of the window below the chin in a fine, colourless pattern.
+    pub max_neck_pattern: f64,
 }
 
 /// A window a measured value must lie in.

@@ -58,14 +58,46 @@ fn portrait_analysis() -> &'static (RgbImage, photocheck::analysis::Analysis) {
         let source = image::open(PORTRAIT)
             .expect("testdata/real/astronaut.png")
             .into_rgb8();
-        let dir = photocheck::engine::default_model_dir();
-        photocheck::engine::fetch_models(&dir).expect("models");
-        let engine = photocheck::Engine::load(&dir, 1).expect("engine");
-        let analysis =
-            photocheck::analysis::analyse(&engine, &source, &Default::default()).expect("analysis");
+        let analysis = analyse(&source);
         (source, analysis)
     })
 }
+
+/// The models' view of `image` (fetched into the default model folder when missing).
+fn analyse(image: &RgbImage) -> photocheck::analysis::Analysis {
+    static ENGINE: std::sync::OnceLock<photocheck::Engine> = std::sync::OnceLock::new();
+    let engine = ENGINE.get_or_init(|| {
+        let dir = photocheck::engine::default_model_dir();
+        photocheck::engine::fetch_models(&dir).expect("models");
+        photocheck::Engine::load(&dir, 1).expect("engine")
+    });
+    photocheck::analysis::analyse(engine, image, &Default::default()).expect("analysis")
+}
+
+/// `photo` with what `paint` gives, in face widths along the image's axes from the face's
+/// top of the forehead (`FOREHEAD`) or chin, painted over the pixels it returns a colour
+/// for.
+fn paint_on_face(
+    photo: &RgbImage,
+    landmark: usize,
+    paint: impl Fn(f32, f32) -> Option<[u8; 3]>,
+) -> RgbImage {
+    let analysis = analyse(photo);
+    let face = analysis.main.as_ref().expect("the reference has a face");
+    let width = face.point(454)[0] - face.point(234)[0];
+    let [ox, oy] = face.point(landmark);
+    let mut out = photo.clone();
+    for (x, y, pixel) in out.enumerate_pixels_mut() {
+        if let Some(rgb) = paint((x as f32 - ox) / width, (y as f32 - oy) / width) {
+            *pixel = Rgb(rgb);
+        }
+    }
+    out
+}
+
+/// Mesh points of the chin tip and the top of the forehead.
+const CHIN: usize = 152;
+const FOREHEAD: usize = 10;
 
 fn flat(rgb: [u8; 3]) -> impl Fn(u32, u32) -> [u8; 3] {
     move |_, _| rgb
@@ -437,6 +469,44 @@ fn main() {
         &["format.jpeg", "format.dpi", "format.color"],
         None,
         "a 16-bit PNG: not JPEG, no resolution, not 24-bit",
+    );
+    // A pink band 0.06 face widths thick across the hair, an arc from temple to temple
+    // rising 0.25 face widths above the top of the forehead.
+    let headband = paint_on_face(&good, FOREHEAD, |u, v| {
+        let arc = -0.1 - 0.25 * (1.0 - (u / 0.55).powi(2)).max(0.0);
+        (u.abs() <= 0.5 && (v - arc).abs() <= 0.03).then_some([225, 60, 130])
+    });
+    put(
+        "headband.jpg",
+        Jpeg::default().rgb(&headband),
+        "fail",
+        &["accessories.none"],
+        None,
+        "the reference with a pink headband painted across her hair",
+    );
+    // Black and white herringbone (stripes 0.02 face widths wide, slanting alternately in
+    // columns 0.1 wide) from just below the chin to half a face width down, 0.5 either side.
+    let scarf = paint_on_face(&good, CHIN, |u, v| {
+        let inside = u.abs() <= 0.5 && (0.02..=0.5).contains(&v);
+        let slant = if ((u + 0.5) / 0.1) as i32 % 2 == 0 {
+            1.0
+        } else {
+            -1.0
+        };
+        let stripe = ((v + slant * u) / 0.02).floor() as i32 % 2 == 0;
+        inside.then_some(if stripe {
+            [235, 235, 235]
+        } else {
+            [40, 40, 40]
+        })
+    });
+    put(
+        "scarf.jpg",
+        Jpeg::default().rgb(&scarf),
+        "fail",
+        &["accessories.none"],
+        None,
+        "the reference with a black and white herringbone scarf painted below her chin",
     );
     let flipped = imageops::flip_horizontal(&good);
     put(

@@ -1,63 +1,179 @@
 //! `accessories.none`: no scarf, hat, necklace, earrings or hair clips (围巾、帽子、项链、
-//! 耳饰和发卡). Only earrings are looked for: small, bright, colourless highlights below
-//! both ear lobes. Hats, scarves, necklaces and clips are not.
+//! 耳饰和发卡). Three things are looked for: small, bright, colourless highlights below both
+//! ear lobes (earrings), vivid colour in the hair (a headband, a bow, a clip) and a fine,
+//! colourless pattern below the chin (a knitted or woven scarf). Hats, necklaces and plain
+//! scarves are not.
 
-use super::{judged, person_or_skip, round3, skipped, Measurements};
+use super::{judged, person_or_skip, round3, Measurements};
 use crate::profile::Profile;
-use crate::report::{CheckResult, Message};
+use crate::report::{CheckResult, Message, Status};
 
 pub const ID: &str = "accessories.none";
 
+/// One accessory looked for: its measured share, its limit, and how to name it.
+struct Item {
+    share: Option<f64>,
+    max: f64,
+    key: &'static str,
+    found: (&'static str, &'static str),
+    unseen: (&'static str, &'static str),
+}
+
 pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let rule = &p.rules.accessories_none;
+    let s = &rule.params;
     let limit = format!(
-        "≤ {:.1}% of the window below each ear lobe in highlights",
-        rule.params.max * 100.0
+        "earrings ≤ {:.1}% of each window below the ear lobes in highlights, hair ornament ≤ {:.1}% of the hair in vivid colour, scarf ≤ {:.1}% of the window below the chin in a fine pattern",
+        s.max_earrings * 100.0,
+        s.max_hair_ornament * 100.0,
+        s.max_neck_pattern * 100.0
     );
     let person = match person_or_skip(m, ID, &limit) {
         Ok(person) => person,
         Err(skip) => return *skip,
     };
-    let Some(share) = person.earrings else {
-        return skipped(
-            ID,
-            limit,
-            Message::new(
-                "耳垂下方不在照片内，无法判断是否佩戴耳饰",
-                "the photo does not show below the ear lobes, so earrings cannot be judged",
+    let a = &person.accessories;
+    let items = [
+        Item {
+            share: a.earrings,
+            max: s.max_earrings,
+            key: "earrings",
+            found: (
+                "两侧耳垂下方都有小而亮的饰物（耳环、耳钉）",
+                "small bright objects below both ear lobes (earrings, studs)",
             ),
-        );
+            unseen: (
+                "耳垂下方不在照片内",
+                "the photo does not show below the ear lobes",
+            ),
+        },
+        Item {
+            share: a.hair_ornament,
+            max: s.max_hair_ornament,
+            key: "hair_ornament",
+            found: (
+                "头发上有颜色鲜艳的饰物（发带、发箍、发卡或头花）",
+                "something vividly coloured in the hair (a headband, a hair band, a clip or a bow)",
+            ),
+            unseen: ("额头上方看不到头发", "no hair shows above the forehead"),
+        },
+        Item {
+            share: a.neck_pattern,
+            max: s.max_neck_pattern,
+            key: "neck_pattern",
+            found: (
+                "下巴下方颈部有带花纹的织物（围巾）",
+                "a patterned textile around the neck below the chin (a scarf)",
+            ),
+            unseen: (
+                "下巴下方不在照片内",
+                "the photo does not show below the chin",
+            ),
+        },
+    ];
+    let value: serde_json::Map<String, serde_json::Value> = items
+        .iter()
+        .map(|i| (i.key.to_string(), i.share.map(round3).into()))
+        .collect();
+    let found: Vec<&Item> = items
+        .iter()
+        .filter(|i| i.share.is_some_and(|v| v > i.max))
+        .collect();
+    let unseen: Vec<&Item> = items.iter().filter(|i| i.share.is_none()).collect();
+    let join = |list: &[&Item], part: fn(&Item) -> (&'static str, &'static str), zh: &str| {
+        let (z, e): (Vec<&str>, Vec<&str>) = list.iter().map(|i| part(i)).unzip();
+        (z.join(zh), e.join("; "))
     };
-    let ok = share <= rule.params.max;
-    let message = if ok {
+    if found.is_empty() && !unseen.is_empty() {
+        // What could be read is still reported.
+        let (zh, en) = join(&unseen, |i| i.unseen, "，");
+        return CheckResult {
+            id: ID.to_string(),
+            status: Status::Skip,
+            value: value.into(),
+            limit,
+            message: Message::new(
+                format!("{zh}，无法判断是否佩戴饰物"),
+                format!("{en}, so accessories cannot be judged"),
+            ),
+        };
+    }
+    let message = if found.is_empty() {
         Message::new(
-            "耳垂下方未见耳饰（帽子、围巾、项链和发卡未检查，请目视确认）",
-            "no earrings below the ear lobes (hats, scarves, necklaces and clips are not checked: look)",
+            "未见耳饰、发饰或花纹围巾（帽子、项链和素色围巾未检查，请目视确认）",
+            "no earrings, hair ornaments or patterned scarf (hats, necklaces and plain scarves are not checked: look)",
         )
     } else {
+        let (zh, en) = join(&found, |i| i.found, "；");
         Message::new(
-            "两侧耳垂下方都有小而亮的饰物：请摘下耳环、耳钉等耳饰后重新拍照",
-            "small bright objects below both ear lobes: take off earrings and studs and retake the photo",
+            format!("{zh}：请摘下围巾、帽子、项链、耳饰和发饰后重新拍照"),
+            format!("{en}: take off scarves, hats, necklaces, earrings and hair ornaments and retake the photo"),
         )
     };
-    judged(ID, rule, ok, round3(share), limit, message)
+    judged(ID, rule, found.is_empty(), value, limit, message)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{compliant, status_of};
+    use super::super::test_support::compliant;
     use super::*;
-    use crate::report::Status;
+    use crate::accessory_measures::Accessories;
+
+    fn with(accessories: Accessories) -> CheckResult {
+        let mut m = compliant();
+        m.person.as_mut().unwrap().accessories = accessories;
+        check(&m, &Profile::default())
+    }
+
+    const NONE_FOUND: Accessories = Accessories {
+        earrings: Some(0.001),
+        hair_ornament: Some(0.0),
+        neck_pattern: Some(0.01),
+    };
 
     #[test]
-    fn highlights_below_both_lobes_fail_and_unseen_lobes_skip() {
-        let with = |share: Option<f64>| {
-            let mut m = compliant();
-            m.person.as_mut().unwrap().earrings = share;
-            status_of(ID, &m)
+    fn each_accessory_over_its_limit_fails_and_is_named() {
+        assert_eq!(with(NONE_FOUND).status, Status::Pass);
+        let earrings = with(Accessories {
+            earrings: Some(0.03),
+            ..NONE_FOUND
+        });
+        assert_eq!(earrings.status, Status::Fail);
+        assert!(earrings.message.en.contains("ear lobes"), "{earrings:?}");
+        let headband = with(Accessories {
+            hair_ornament: Some(0.07),
+            ..NONE_FOUND
+        });
+        assert_eq!(headband.status, Status::Fail);
+        assert!(headband.message.zh.contains("发带"), "{headband:?}");
+        assert!(!headband.message.zh.contains("耳钉"), "{headband:?}");
+        let scarf = with(Accessories {
+            neck_pattern: Some(0.3),
+            ..NONE_FOUND
+        });
+        assert_eq!(scarf.status, Status::Fail);
+        assert!(scarf.message.zh.contains("围巾"), "{scarf:?}");
+        assert_eq!(scarf.value["neck_pattern"], serde_json::json!(0.3));
+    }
+
+    #[test]
+    fn an_unreadable_region_skips_unless_another_accessory_is_found() {
+        let no_lobes = Accessories {
+            earrings: None,
+            ..NONE_FOUND
         };
-        assert_eq!(with(Some(0.03)), Status::Fail);
-        assert_eq!(with(Some(0.001)), Status::Pass);
-        assert_eq!(with(None), Status::Skip);
+        let skip = with(no_lobes.clone());
+        assert_eq!(skip.status, Status::Skip);
+        assert!(skip.message.en.contains("ear lobes"), "{skip:?}");
+        assert!(skip.value["earrings"].is_null());
+        assert_eq!(skip.value["neck_pattern"], serde_json::json!(0.01));
+        assert_eq!(
+            with(Accessories {
+                neck_pattern: Some(0.3),
+                ..no_lobes
+            })
+            .status,
+            Status::Fail
+        );
     }
 }

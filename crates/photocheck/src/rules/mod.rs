@@ -247,7 +247,10 @@ pub fn title(id: &str) -> Message {
         "clothing.covered" => ("不能穿吊带、背心", "no bare shoulders"),
         "hair.dyed" => ("不得染发", "no dyed hair"),
         "hair.neat" => ("长发须放在肩膀后面", "long hair behind the shoulders"),
-        "accessories.none" => ("不戴耳饰等饰物", "no earrings or other accessories"),
+        "accessories.none" => (
+            "不戴耳饰、发饰、围巾等饰物",
+            "no earrings, hair ornaments, scarves or other accessories",
+        ),
         "ears.visible" => ("须露出双耳", "both ears visible"),
         "shoulders.level" => ("两肩须一样高", "shoulders level"),
         other => (other, other),
@@ -455,7 +458,11 @@ pub(crate) mod test_support {
                 hair_in_front: Some(0.02),
                 clothing_from_hair: Some(40.0),
                 bare_shoulders: Some(0.0),
-                earrings: Some(0.0),
+                accessories: crate::accessory_measures::Accessories {
+                    earrings: Some(0.0),
+                    hair_ornament: Some(0.0),
+                    neck_pattern: Some(0.0),
+                },
             }),
             fingerprint: [0; 4],
         }
