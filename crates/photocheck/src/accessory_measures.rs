@@ -136,7 +136,7 @@ const HIGHLIGHT_RISE: f32 = 30.0;
 /// and glints on skin are coloured.
 const HIGHLIGHT_MAX_CHROMA: f64 = 15.0;
 
-fn earring_window_list(face: &FaceDetail) -> [Window; 2] {
+fn earring_windows_of(face: &FaceDetail) -> [Window; 2] {
     EARRING_SIDES.map(|(lobe, outward)| Window {
         origin: face.point(lobe),
         outward,
@@ -147,7 +147,7 @@ fn earring_window_list(face: &FaceDetail) -> [Window; 2] {
 
 /// The two earring windows (the subject's right, then left), each as its four corners.
 pub fn earring_windows(face: &FaceDetail) -> [[[f32; 2]; 4]; 2] {
-    earring_window_list(face).map(|w| w.corners(face))
+    earring_windows_of(face).map(|w| w.corners(face))
 }
 
 /// The smaller, over the two earring windows, of the share of samples that are highlights:
@@ -158,7 +158,7 @@ pub fn earring_windows(face: &FaceDetail) -> [[[f32; 2]; 4]; 2] {
 fn earring_highlights(image: &RgbImage, face: &FaceDetail) -> Option<f64> {
     let opening = Mask::disk(EARRING_RADIUS);
     let mut fewest = f64::INFINITY;
-    for window in earring_window_list(face) {
+    for window in earring_windows_of(face) {
         let samples = window.sample(image, face, HIGHLIGHT_MAX_CHROMA)?;
         let opened = grayscale_open(&samples.lightness, &opening);
         fewest = fewest.min(samples.standing_out(&opened, HIGHLIGHT_RISE));
