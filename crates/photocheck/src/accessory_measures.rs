@@ -5,7 +5,7 @@
 use crate::analysis::{Analysis, FaceDetail};
 use crate::face_measures::mesh::{CHIN, LOBE_LEVEL};
 use crate::measure::{chroma, delta_e, lab_of};
-use crate::person_measures::{face_frame, face_width, hair_region, SURELY_PERSON};
+use crate::person_measures::{face_frame, face_width, hair_region, surely_person};
 use image::imageops::interpolate_bilinear;
 use image::{GrayImage, Luma, RgbImage};
 use imageproc::morphology::{grayscale_close, grayscale_open, Mask};
@@ -14,7 +14,7 @@ use palette::Lab;
 /// The accessories' measurements; each is `None` when its region cannot be read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Accessories {
-    /// Share of each earring window (see [`earring_windows`]) that is a small, bright,
+    /// Share of each earring window (see [`windows`]) that is a small, bright,
     /// colourless highlight, the smaller of the two sides; `None` when a window leaves the
     /// photo.
     pub earrings: Option<f64>,
@@ -22,7 +22,7 @@ pub struct Accessories {
     /// hair's, the skin's and the backdrop's (see [`hair_ornament`]); `None` without the
     /// hair's or the cheeks' colour.
     pub hair_ornament: Option<f64>,
-    /// Share of the window below the chin (see [`neck_window`]) in a fine, colourless
+    /// Share of the window below the chin (see [`windows`]) in a fine, colourless
     /// pattern (see [`neck_pattern`]); `None` when the window leaves the photo.
     pub neck_pattern: Option<f64>,
 }
@@ -118,6 +118,13 @@ impl Samples {
     }
 }
 
+/// The windows where earrings and a scarf are looked for (the two below the ear lobes, then
+/// the one below the chin), each as its four corners.
+pub fn windows(face: &FaceDetail) -> [[[f32; 2]; 4]; 3] {
+    let [right, left] = earring_windows(face);
+    [right, left, neck_window(face)].map(|w| w.corners(face))
+}
+
 /// Where earrings hang, in face widths along the face's own axes from the outline point
 /// at the ear lobes' height: from 0.1 inside the outline to 0.3 outside it, and from 0.1
 /// above that point (about the lobe) to 0.25 below it (a long drop earring; further down
@@ -136,18 +143,14 @@ const HIGHLIGHT_RISE: f32 = 30.0;
 /// and glints on skin are coloured.
 const HIGHLIGHT_MAX_CHROMA: f64 = 15.0;
 
-fn earring_windows_of(face: &FaceDetail) -> [Window; 2] {
+/// The two earring windows: the subject's right, then left.
+fn earring_windows(face: &FaceDetail) -> [Window; 2] {
     EARRING_SIDES.map(|(lobe, outward)| Window {
         origin: face.point(lobe),
         outward,
         across: EARRING_ACROSS,
         down: EARRING_DOWN,
     })
-}
-
-/// The two earring windows (the subject's right, then left), each as its four corners.
-pub fn earring_windows(face: &FaceDetail) -> [[[f32; 2]; 4]; 2] {
-    earring_windows_of(face).map(|w| w.corners(face))
 }
 
 /// The smaller, over the two earring windows, of the share of samples that are highlights:
@@ -158,7 +161,7 @@ pub fn earring_windows(face: &FaceDetail) -> [[[f32; 2]; 4]; 2] {
 fn earring_highlights(image: &RgbImage, face: &FaceDetail) -> Option<f64> {
     let opening = Mask::disk(EARRING_RADIUS);
     let mut fewest = f64::INFINITY;
-    for window in earring_windows_of(face) {
+    for window in earring_windows(face) {
         let samples = window.sample(image, face, HIGHLIGHT_MAX_CHROMA)?;
         let opened = grayscale_open(&samples.lightness, &opening);
         fewest = fewest.min(samples.standing_out(&opened, HIGHLIGHT_RISE));
@@ -180,12 +183,8 @@ const PATTERN_RISE: f32 = 8.0;
 /// skin and lips are coloured.
 const PATTERN_MAX_CHROMA: f64 = 12.0;
 
-/// The window below the chin where a scarf is looked for, as its four corners.
-pub fn neck_window(face: &FaceDetail) -> [[f32; 2]; 4] {
-    neck_window_of(face).corners(face)
-}
-
-fn neck_window_of(face: &FaceDetail) -> Window {
+/// The window below the chin where a scarf is looked for.
+fn neck_window(face: &FaceDetail) -> Window {
     Window {
         origin: face.point(CHIN),
         outward: 1.0,
@@ -201,7 +200,7 @@ fn neck_window_of(face: &FaceDetail) -> Window {
 /// sweater or a dark seam on a light shirt has mostly one. `None` when the window leaves
 /// the photo.
 fn neck_pattern(image: &RgbImage, face: &FaceDetail) -> Option<f64> {
-    let samples = neck_window_of(face).sample(image, face, PATTERN_MAX_CHROMA)?;
+    let samples = neck_window(face).sample(image, face, PATTERN_MAX_CHROMA)?;
     let disk = Mask::disk(PATTERN_RADIUS);
     let light = samples.standing_out(&grayscale_open(&samples.lightness, &disk), PATTERN_RISE);
     let dark = samples.standing_out(&grayscale_close(&samples.lightness, &disk), PATTERN_RISE);
@@ -253,19 +252,13 @@ pub fn hair_ornament_samples<'a>(
     skin: Lab,
     backdrop: Option<Lab>,
 ) -> impl Iterator<Item = (u32, u32, bool)> + 'a {
-    let inset = (face_width(face) * ORNAMENT_INSET).round().max(1.0) as i64;
-    let mask = &analysis.person_mask;
-    let person_at = move |x: i64, y: i64| {
-        x >= 0
-            && y >= 0
-            && x < mask.width() as i64
-            && y < mask.height() as i64
-            && mask.get_pixel(x as u32, y as u32)[0] >= SURELY_PERSON
-    };
+    let inset = (face_width(face) * ORNAMENT_INSET).round().max(1.0);
     // The eight points around at `inset`: the outline is not within it.
     let well_inside = move |x: u32, y: u32| {
-        (-1..=1).all(|dy: i64| {
-            (-1..=1).all(|dx: i64| person_at(x as i64 + dx * inset, y as i64 + dy * inset))
+        [-1.0, 0.0, 1.0].iter().all(|dy| {
+            [-1.0, 0.0, 1.0]
+                .iter()
+                .all(|dx| surely_person(analysis, x as f32 + dx * inset, y as f32 + dy * inset))
         })
     };
     let vivid = move |lab: Lab| {

@@ -8,7 +8,7 @@
 //! frames below the ear lobes and below the chin where earrings and a scarf are looked for,
 //! and gold pixels on what it took for an ornament in the hair (accessories.none).
 
-use crate::accessory_measures::{earring_windows, hair_ornament_samples, neck_window};
+use crate::accessory_measures::{hair_ornament_samples, windows};
 use crate::analysis::{Analysis, PERSON};
 use crate::measure::Background;
 use crate::person_measures::{
@@ -107,7 +107,7 @@ pub fn overlay(
                 HAIR_FRONT,
             );
         }
-        for window in earring_windows(main).into_iter().chain([neck_window(main)]) {
+        for window in windows(main) {
             let corners = window.map(|[x, y]| Point::new(x, y));
             draw_hollow_polygon_mut(&mut out, &corners, ACCESSORY);
         }

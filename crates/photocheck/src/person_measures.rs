@@ -67,7 +67,17 @@ impl HairColour {
 }
 
 /// Person-mask values from which a pixel is surely the person (not the fringe at its edge).
-pub(crate) const SURELY_PERSON: u8 = 200;
+const SURELY_PERSON: u8 = 200;
+
+/// Whether the point (x, y) lies in the photo and surely on the person.
+pub(crate) fn surely_person(analysis: &Analysis, x: f32, y: f32) -> bool {
+    let mask = &analysis.person_mask;
+    x >= 0.0
+        && y >= 0.0
+        && x < mask.width() as f32
+        && y < mask.height() as f32
+        && mask.get_pixel(x as u32, y as u32)[0] >= SURELY_PERSON
+}
 
 /// Whether an sRGB clothing colour is blue by `spec`.
 pub fn is_blue_clothing(spec: &ClothingNotBlue, rgb: [u8; 3]) -> bool {
@@ -565,7 +575,6 @@ fn hair_in_front(
     hair: Lab,
     near: f64,
 ) -> Option<f64> {
-    let (w, h) = image.dimensions();
     let (mut points, mut person, mut hairy) = (0usize, 0usize, 0usize);
     for [left, top, right, bottom] in shoulder_fronts(face) {
         let mut y = top;
@@ -573,9 +582,7 @@ fn hair_in_front(
             let mut x = left;
             while x < right {
                 points += 1;
-                let inside = x >= 0.0 && y >= 0.0 && x < w as f32 && y < h as f32;
-                if inside && analysis.person_mask.get_pixel(x as u32, y as u32)[0] >= SURELY_PERSON
-                {
+                if surely_person(analysis, x, y) {
                     person += 1;
                     if delta_e(lab_of(image.get_pixel(x as u32, y as u32).0), hair) <= near {
                         hairy += 1;

@@ -74,9 +74,8 @@ fn analyse(image: &RgbImage) -> photocheck::analysis::Analysis {
     photocheck::analysis::analyse(engine, image, &Default::default()).expect("analysis")
 }
 
-/// `photo` with what `paint` gives, in face widths along the image's axes from the face's
-/// top of the forehead (`FOREHEAD`) or chin, painted over the pixels it returns a colour
-/// for.
+/// `photo` painted where `paint` returns a colour; `paint` is given each pixel's position in
+/// face widths along the image's axes from the face's mesh point `landmark`.
 fn paint_on_face(
     photo: &RgbImage,
     landmark: usize,
@@ -470,8 +469,8 @@ fn main() {
         None,
         "a 16-bit PNG: not JPEG, no resolution, not 24-bit",
     );
-    // A pink band 0.06 face widths thick across the hair, an arc from temple to temple
-    // rising 0.25 face widths above the top of the forehead.
+    // A pink band 0.06 face widths thick across the hair, an arc from about 0.15 face widths
+    // above the top of the forehead at its ends to 0.35 above it in the middle.
     let headband = paint_on_face(&good, FOREHEAD, |u, v| {
         let arc = -0.1 - 0.25 * (1.0 - (u / 0.55).powi(2)).max(0.0);
         (u.abs() <= 0.5 && (v - arc).abs() <= 0.03).then_some([225, 60, 130])
