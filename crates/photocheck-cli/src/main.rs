@@ -12,6 +12,7 @@ use fixing::FixKind;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use output::{CsvEncoding, ReportFormat, ReportWriter};
 use photocheck::engine::{default_model_dir, fetch_models, missing_files};
+use photocheck::profile::PRESETS;
 use photocheck::roster::Roster;
 use photocheck::rules::{enabled_ids, title};
 use photocheck::{Checker, Engine, PhotoReport, Profile, Summary, Verdict};
@@ -37,7 +38,7 @@ struct Cli {
 enum Command {
     /// Check photos (files and folders, recursively) and write a report.
     Check(CheckArgs),
-    /// Show the specification profile in force.
+    /// List the built-in presets, or show the profile in force with each value's origin.
     Spec(SpecArgs),
     /// Score the checker against hand labels, per rule (the accuracy harness).
     Eval(EvalArgs),
@@ -52,8 +53,8 @@ struct FixArgs {
     #[arg(required = true)]
     paths: Vec<PathBuf>,
     /// Folder for the fixed copies (created; sub-folders are kept, names end in .jpg).
-    #[arg(short, long, value_name = "DIR")]
-    out: PathBuf,
+    #[arg(short, long, visible_alias = "out", value_name = "DIR")]
+    output: PathBuf,
     /// No progress bar and no summary.
     #[arg(short, long)]
     quiet: bool,
@@ -82,9 +83,8 @@ struct EngineArgs {
     /// Photos checked at once [default: the number of cores].
     #[arg(short, long, value_name = "N")]
     jobs: Option<usize>,
-    /// A specification profile (TOML) whose keys replace the default CHSI profile's.
-    #[arg(long, value_name = "FILE")]
-    spec: Option<PathBuf>,
+    #[command(flatten)]
+    spec: SpecChoice,
     /// Folder of the face and person models [default: $PHOTOCHECK_MODELS, the checkout's
     /// models/cache, or ~/.cache/photocheck/models]. Fetched there once when missing.
     #[arg(long, value_name = "DIR")]
@@ -133,14 +133,26 @@ struct CheckArgs {
     timings: bool,
 }
 
+/// Which specification profile to use.
+#[derive(Args)]
+struct SpecChoice {
+    /// The specification profile: a built-in preset's name (`photocheck spec --list`) or a
+    /// school's TOML file, which holds only what it changes from the preset it `extends`
+    /// [default: notice].
+    #[arg(long, value_name = "NAME|FILE")]
+    spec: Option<PathBuf>,
+}
+
 #[derive(Args)]
 struct SpecArgs {
-    /// Print the profile (TOML).
+    /// List the built-in presets with their sources.
+    #[arg(long)]
+    list: bool,
+    /// Print the profile in force (TOML), each value with the preset or file that set it.
     #[arg(long)]
     show: bool,
-    /// A profile whose keys replace the default's.
-    #[arg(long, value_name = "FILE")]
-    spec: Option<PathBuf>,
+    #[command(flatten)]
+    spec: SpecChoice,
 }
 
 /// The language of console output.
@@ -190,27 +202,55 @@ fn main() -> ExitCode {
     })
 }
 
-fn load_profile(spec: Option<&PathBuf>) -> Result<Profile, String> {
-    match spec {
-        None => Ok(Profile::default()),
-        Some(path) => Profile::load_overrides(path).map_err(|e| e.to_string()),
+impl SpecChoice {
+    /// The profile chosen: a file when the argument names one (or looks like a path), else
+    /// the preset of that name; the default preset without `--spec`.
+    fn load(&self) -> Result<Profile, String> {
+        let Some(spec) = &self.spec else {
+            return Ok(Profile::default());
+        };
+        let as_name = spec.to_str().filter(|name| {
+            !spec.is_file() && !name.contains(['/', '\\']) && !name.ends_with(".toml")
+        });
+        match as_name {
+            Some(name) => Profile::preset(name).map_err(|_| {
+                let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+                format!(
+                    "--spec {name}: no such file, and no preset of that name (presets: {})",
+                    names.join(", ")
+                )
+            }),
+            None => Profile::load_overrides(spec).map_err(|e| e.to_string()),
+        }
     }
 }
 
 fn spec(args: SpecArgs) -> Result<ExitCode, String> {
+    if args.list {
+        for preset in &PRESETS {
+            let profile = Profile::preset(preset.name).map_err(|e| e.to_string())?;
+            let base = match preset.extends() {
+                Some(base) => format!("extends {base}"),
+                None => "the default".to_string(),
+            };
+            println!("{} ({base})", preset.name);
+            println!("  {}", profile.description);
+            println!("  source: {}\n", profile.source);
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
     if !args.show {
-        return Err("nothing to do: use `photocheck spec --show`".to_string());
+        return Err(
+            "nothing to do: use `photocheck spec --list` or `photocheck spec --show`".to_string(),
+        );
     }
-    match &args.spec {
-        None => print!("{}", photocheck::profile::DEFAULT_PROFILE_TOML),
-        Some(path) => print!("{}", load_profile(Some(path))?.to_toml()),
-    }
+    print!("{}", args.spec.load()?.to_toml_with_origins());
     Ok(ExitCode::SUCCESS)
 }
 
 /// The checker and the thread pool it runs on, as the arguments ask.
 fn build_checker(args: &EngineArgs) -> Result<(Checker, rayon::ThreadPool), String> {
-    let profile = load_profile(args.spec.as_ref())?;
+    let profile = args.spec.load()?;
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -414,9 +454,9 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
 
 fn fix(args: FixArgs) -> Result<ExitCode, String> {
     let files = find_photos(&args.paths)?;
-    std::fs::create_dir_all(&args.out)
-        .map_err(|e| format!("cannot create {}: {e}", args.out.display()))?;
-    let out = std::fs::canonicalize(&args.out).map_err(|e| e.to_string())?;
+    std::fs::create_dir_all(&args.output)
+        .map_err(|e| format!("cannot create {}: {e}", args.output.display()))?;
+    let out = std::fs::canonicalize(&args.output).map_err(|e| e.to_string())?;
     if args
         .paths
         .iter()
@@ -433,8 +473,11 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
     } else {
         ProgressBar::with_draw_target(Some(files.len() as u64), ProgressDrawTarget::stderr())
     };
-    let lines = pool
-        .install(|| fixing::fix_all(&checker, &files, &args.paths, &args.out, || progress.inc(1)));
+    let lines = pool.install(|| {
+        fixing::fix_all(&checker, &files, &args.paths, &args.output, || {
+            progress.inc(1)
+        })
+    });
     progress.finish_and_clear();
     let lang = args.lang.unwrap_or_else(Lang::from_locale);
     let count = |kind| lines.iter().filter(|l| l.kind == kind).count();
@@ -463,11 +506,11 @@ fn fix(args: FixArgs) -> Result<ExitCode, String> {
         match lang {
             Lang::Zh => eprintln!(
                 "已修复 {fixed} 张 (写入 {})，本已合格 {compliant} 张，无法修复 {declined} 张",
-                args.out.display()
+                args.output.display()
             ),
             Lang::En => eprintln!(
                 "fixed {fixed} (copies in {}), already compliant {compliant}, declined {declined}",
-                args.out.display()
+                args.output.display()
             ),
         }
     }

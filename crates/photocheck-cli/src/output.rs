@@ -373,8 +373,8 @@ fn html_row(report: &PhotoReport) -> String {
     let student = report.student.as_ref().map_or(String::new(), |s| {
         format!(
             "<div class=\"student\">{} {}</div>",
-            escape(&s.number),
-            escape(&s.name)
+            escape(s.number.as_deref().unwrap_or("")),
+            escape(s.name.as_deref().unwrap_or(""))
         )
     });
     let mut problems = String::new();
@@ -416,7 +416,13 @@ fn html_row(report: &PhotoReport) -> String {
         "<tr data-verdict=\"{verdict}\" data-rules=\"{}\" data-class=\"{}\" data-student=\"{}\" data-file=\"{}\"><td class=\"img\">{}</td><td class=\"img\">{}</td><td class=\"file\" title=\"{}\">{student}<div>{}</div></td><td><span class=\"verdict v-{verdict}\"><span class=\"zh\">{zh}</span><span class=\"en\">{en}</span></span></td><td><ul class=\"problems\">{problems}</ul></td></tr>\n",
         failing.join(" "),
         escape(&class),
-        escape(report.student.as_ref().map_or("", |s| s.number.as_str())),
+        escape(
+            report
+                .student
+                .as_ref()
+                .and_then(|s| s.number.as_deref())
+                .unwrap_or(""),
+        ),
         escape(&report.file),
         image(&report.thumbnail),
         image(&report.overlay_thumbnail),

@@ -46,7 +46,7 @@ impl Spool {
         mut writer: ReportWriter,
     ) -> io::Result<Summary> {
         let mut matcher = roster.map(Roster::matcher);
-        let pattern = &profile.rules.file_naming.params.pattern;
+        let pattern = &profile.rules.file_naming.params.regex();
         let collisions = self
             .index
             .as_ref()

@@ -57,7 +57,7 @@ fn a_photo_passing_every_enabled_rule_exits_zero_and_json_holds_photos_and_summa
     assert_eq!(doc["photos"].as_array().unwrap().len(), 1);
     assert_eq!(doc["photos"][0]["verdict"], "pass");
     assert_eq!(doc["summary"]["photos"], 1);
-    assert_eq!(doc["profile"], "chsi-2026");
+    assert_eq!(doc["profile"], "notice");
     let summary = String::from_utf8(out.stderr).unwrap();
     assert!(
         summary.contains("合格") && !summary.contains("pass"),
@@ -234,6 +234,62 @@ fn school_profile_changes_the_outcome_and_a_bad_one_is_refused_by_key() {
         err.contains("min_dpl") && err.contains("school.toml"),
         "{err}"
     );
+}
+
+#[test]
+fn a_preset_picked_by_name_judges_the_backdrop_by_its_own_colours() {
+    let background = |spec: &str| {
+        let out = photocheck(&[
+            "check",
+            "-q",
+            "-f",
+            "jsonl",
+            "--spec",
+            spec,
+            &photo("grey_background.jpg"),
+        ]);
+        let record: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let check = record["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "background.blue")
+            .unwrap()
+            .clone();
+        (
+            check["status"].as_str().unwrap().to_string(),
+            check["message"]["zh"].to_string(),
+        )
+    };
+    let (white, says) = background("white");
+    assert_eq!(white, "pass", "{says}");
+    assert!(says.contains("浅灰色"), "{says}");
+    assert_eq!(background("notice").0, "fail");
+    let out = photocheck(&["check", "--spec", "nonesuch", &photo("reference.jpg")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("standard-2017"));
+}
+
+#[test]
+fn spec_list_names_every_preset_with_its_source() {
+    let out = photocheck(&["spec", "--list"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = String::from_utf8(out.stdout).unwrap();
+    for name in [
+        "notice",
+        "standard-2017 (extends notice)",
+        "white (extends notice)",
+        "教毕指〔2017〕99号",
+    ] {
+        assert!(text.contains(name), "{name}: {text}");
+    }
+    let shown = photocheck(&["spec", "--show", "--spec", "standard-2017"]);
+    let shown = String::from_utf8(shown.stdout).unwrap();
+    assert!(
+        shown.contains("max_bytes = 40960  # standard-2017"),
+        "{shown}"
+    );
+    assert!(shown.contains("min_dpi = 300.0  # notice"), "{shown}");
 }
 
 #[test]

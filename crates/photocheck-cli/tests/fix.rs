@@ -101,7 +101,7 @@ fn every_fixed_copy_passes_and_exactly_the_photos_with_other_failures_are_declin
         .iter()
         .find(|l| l.1.ends_with("red_background.jpg"))
         .unwrap();
-    assert!(red.3.contains("blue background"), "{}", red.3);
+    assert!(red.3.contains("background colour"), "{}", red.3);
 
     let fixed: Vec<_> = lines.iter().filter(|l| l.0 == "fixed").collect();
     let names: BTreeSet<&str> = fixed
@@ -169,7 +169,12 @@ fn the_photos_own_folder_is_refused_as_output() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::copy(photos().join("dpi72.jpg"), dir.path().join("dpi72.jpg")).unwrap();
     let folder = dir.path().to_str().unwrap();
-    let out = photocheck(&["fix", "--no-models", "-o", folder, folder]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("output folder"));
+    for flag in ["-o", "--output", "--out"] {
+        let out = photocheck(&["fix", "--no-models", flag, folder, folder]);
+        assert_eq!(out.status.code(), Some(2), "{flag}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("output folder"),
+            "{flag}"
+        );
+    }
 }

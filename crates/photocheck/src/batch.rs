@@ -72,7 +72,7 @@ impl BatchIndex {
     pub fn add(&mut self, report: &PhotoReport) {
         self.entries.push(Entry {
             file: report.file.clone(),
-            number: report.student.as_ref().map(|s| s.number.clone()),
+            number: report.student.as_ref().and_then(|s| s.number.clone()),
             id: report.student.as_ref().map(|s| s.id.clone()),
             hash: report.fingerprint.as_deref().and_then(parse_hash),
         });
@@ -159,8 +159,8 @@ mod tests {
     fn photo(file: &str, number: &str, id: &str, hash: [u64; 4]) -> PhotoReport {
         let mut r = PhotoReport::checked(file.into(), vec![], FileSummary::default());
         r.student = Some(Student {
-            number: number.into(),
-            name: "x".into(),
+            number: Some(number.into()),
+            name: Some("x".into()),
             id: id.into(),
         });
         r.fingerprint = Some(hash.iter().map(|w| format!("{w:016x}")).collect());

@@ -66,6 +66,9 @@ pub struct FaceMeasures {
     pub hot_spots: f64,
     /// Lip saturation relative to skin.
     pub lip_saturation: f64,
+    /// Tint, glare and rims in the lenses' region (for glasses that are allowed); `None`
+    /// when the eyes are too small to read.
+    pub lenses: Option<crate::lens_measures::Lenses>,
 }
 
 fn mid(a: Point, b: Point) -> Point {
@@ -107,6 +110,7 @@ pub fn measure(working: &RgbImage, grey: &GrayImage, analysis: &Analysis) -> Opt
         cheek_balance: cheek_balance(grey, face),
         hot_spots: hot_spots(grey, analysis),
         lip_saturation: lip_saturation(working, face),
+        lenses: crate::lens_measures::measure(working, grey, face),
     })
 }
 

@@ -23,6 +23,7 @@ pub mod engine;
 pub mod face_measures;
 pub mod fix;
 pub mod intake;
+pub mod lens_measures;
 pub mod measure;
 pub mod mtcnn;
 pub mod naming;

@@ -1,6 +1,7 @@
-//! File names of the form 学号+姓名+身份证号 (student number, name, national id number):
-//! parsing, with full-width characters normalised, and the id number's own checks
-//! (GB 11643: region code, date of birth, ISO 7064 MOD 11-2 check digit).
+//! File names such as 学号+姓名+身份证号 (student number, name, national id number): a
+//! school's layout of fields turned into a regular expression, parsing with full-width
+//! characters normalised, and the id number's own checks (GB 11643: region code, date of
+//! birth, ISO 7064 MOD 11-2 check digit).
 
 use regex::Regex;
 use std::cell::RefCell;
@@ -28,12 +29,122 @@ pub fn student_of(file_name: &str, pattern: &str) -> Option<Student> {
     })
 }
 
-/// What a photo's file name says about its student.
+/// What a photo's file name says about its student. A layout without 学号 or 姓名 leaves
+/// them out.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Student {
-    pub number: String,
-    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub number: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
     pub id: String,
+}
+
+/// The fields a file-name layout may name: the layout's word, the regular expression's
+/// group, what the field matches, and an example value.
+const FIELDS: [(&str, &str, &str, &str); 6] = [
+    ("学号", "number", r"\d{4,20}", "2021001234"),
+    (
+        "姓名",
+        "name",
+        r"[\p{Han}·•]{2,12}|[A-Za-z][A-Za-z .\-]{0,40}[A-Za-z]",
+        "张三",
+    ),
+    ("身份证号", "id", r"\d{17}[\dXx]", "11010519491231002X"),
+    (
+        "专业",
+        "major",
+        r"[\p{Han}A-Za-z()]{2,30}",
+        "计算机科学与技术",
+    ),
+    ("班级", "class", r"[\p{Han}A-Za-z0-9()]{1,30}", "计科2101"),
+    ("电话", "phone", r"1\d{10}", "13800138000"),
+];
+
+/// Characters that may stand between two fields of a file name (after normalisation).
+const SEPARATORS: &str = r"[\s_+\-、.]";
+
+/// One piece of a parsed layout.
+enum Piece {
+    Field(usize),
+    /// Between two fields: `true` when a separator must be there (`-`, `_`, `、`, a space),
+    /// `false` for `+` (any separator or none).
+    Joint(bool),
+}
+
+fn pieces(layout: &str) -> Result<Vec<Piece>, String> {
+    let layout = normalise(layout);
+    let mut rest = layout.as_str();
+    let mut pieces = Vec::new();
+    while let Some(c) = rest.chars().next() {
+        if let Some(i) = FIELDS.iter().position(|f| rest.starts_with(f.0)) {
+            if pieces
+                .iter()
+                .any(|p| matches!(p, Piece::Field(j) if *j == i))
+            {
+                return Err(format!("layout `{layout}` names {} twice", FIELDS[i].0));
+            }
+            if matches!(pieces.last(), Some(Piece::Field(_))) {
+                return Err(format!(
+                    "layout `{layout}`: put + or a separator between two fields"
+                ));
+            }
+            pieces.push(Piece::Field(i));
+            rest = &rest[FIELDS[i].0.len()..];
+        } else if c == '+' || c.is_whitespace() || "-_、.".contains(c) {
+            let required = c != '+';
+            match pieces.last_mut() {
+                Some(Piece::Joint(r)) => *r |= required,
+                _ => pieces.push(Piece::Joint(required)),
+            }
+            rest = &rest[c.len_utf8()..];
+        } else {
+            let fields: Vec<&str> = FIELDS.iter().map(|f| f.0).collect();
+            return Err(format!(
+                "layout `{layout}`: `{rest}` does not start with a field ({})",
+                fields.join(", ")
+            ));
+        }
+    }
+    if !pieces.iter().any(|p| matches!(p, Piece::Field(2))) {
+        return Err(format!(
+            "layout `{layout}` must hold 身份证号 (the id number)"
+        ));
+    }
+    Ok(pieces)
+}
+
+/// The regular expression a layout such as `学号+姓名+身份证号` or
+/// `专业-姓名-身份证号-电话` stands for, or why the layout is not one.
+pub fn layout_pattern(layout: &str) -> Result<String, String> {
+    let body: String = pieces(layout)?
+        .iter()
+        .map(|piece| match piece {
+            Piece::Field(i) => format!("(?P<{}>{})", FIELDS[*i].1, FIELDS[*i].2),
+            Piece::Joint(true) => format!("{SEPARATORS}+"),
+            Piece::Joint(false) => format!("{SEPARATORS}*"),
+        })
+        .collect();
+    Ok(format!("^{body}$"))
+}
+
+/// An example file name (without extension) in a layout, `None` when it is not one.
+pub fn layout_example(layout: &str) -> Option<String> {
+    let pieces = pieces(layout).ok()?;
+    let separator = normalise(layout)
+        .chars()
+        .find(|c| c.is_whitespace() || "-_、.".contains(*c))
+        .unwrap_or('_');
+    Some(
+        pieces
+            .iter()
+            .map(|piece| match piece {
+                Piece::Field(i) => FIELDS[*i].3.to_string(),
+                Piece::Joint(true) => separator.to_string(),
+                Piece::Joint(false) => String::new(),
+            })
+            .collect(),
+    )
 }
 
 /// Why an id number is not valid.
@@ -52,15 +163,16 @@ pub fn normalise(name: &str) -> String {
     name.nfkc().collect::<String>().trim().to_string()
 }
 
-/// Reads student number, name and id number from a file name (without extension), by the
-/// profile's `pattern` with groups `number`, `name` and `id`. `None` when it does not match.
+/// Reads student number, name and id number from a file name (without extension), by a
+/// pattern with the group `id` and optionally `number` and `name`. `None` when it does not
+/// match.
 pub fn parse(stem: &str, pattern: &Regex) -> Option<Student> {
     let stem = normalise(stem);
     let caps = pattern.captures(&stem)?;
     let group = |g: &str| caps.name(g).map(|m| m.as_str().to_string());
     Some(Student {
-        number: group("number")?,
-        name: group("name")?,
+        number: group("number"),
+        name: group("name"),
         id: group("id")?.to_ascii_uppercase(),
     })
 }
@@ -113,7 +225,11 @@ mod tests {
     use super::*;
 
     fn pattern() -> Regex {
-        Regex::new(&crate::Profile::default().rules.file_naming.params.pattern).unwrap()
+        Regex::new(&crate::Profile::default().rules.file_naming.params.regex()).unwrap()
+    }
+
+    fn by_layout(layout: &str) -> Regex {
+        Regex::new(&layout_pattern(layout).unwrap()).unwrap()
     }
 
     #[test]
@@ -167,15 +283,80 @@ mod tests {
             "2021001234 欧阳娜娜 11010519491231002X",
         ] {
             let s = parse(name, &p).unwrap_or_else(|| panic!("{name}"));
-            assert_eq!(s.number, "2021001234", "{name}");
+            assert_eq!(s.number.as_deref(), Some("2021001234"), "{name}");
             assert_eq!(s.id, "11010519491231002X", "{name}");
-            assert!(
-                s.name == "张三" || s.name == "欧阳娜娜",
-                "{name}: {}",
-                s.name
-            );
+            let n = s.name.unwrap();
+            assert!(n == "张三" || n == "欧阳娜娜", "{name}: {n}");
         }
         assert_eq!(parse("IMG_20250101_1234", &p), None);
         assert_eq!(parse("张三2021001234", &p), None);
+    }
+
+    #[test]
+    fn three_layouts_parse_their_own_names_and_refuse_the_others() {
+        let notice = by_layout("学号+姓名+身份证号");
+        let major_first = by_layout("专业-姓名-身份证号-电话");
+        let id_only = by_layout("身份证号");
+        let s = parse(
+            "计算机科学与技术-李四-11010519491231002X-13800138000",
+            &major_first,
+        )
+        .expect("专业-姓名-身份证号-电话");
+        assert_eq!((s.number, s.name.as_deref()), (None, Some("李四")));
+        assert_eq!(s.id, "11010519491231002X");
+        // A separator the layout asks for must be there: 专业 and 姓名 run together otherwise.
+        assert_eq!(
+            parse(
+                "计算机科学与技术李四11010519491231002X13800138000",
+                &major_first
+            ),
+            None
+        );
+        assert_eq!(
+            parse("2021001234张三11010519491231002X", &major_first),
+            None
+        );
+        assert_eq!(
+            parse("11010519491231002x", &id_only).map(|s| s.id),
+            Some("11010519491231002X".to_string())
+        );
+        assert_eq!(parse("2021001234张三11010519491231002X", &id_only), None);
+        assert_eq!(
+            parse(
+                "计算机科学与技术-李四-11010519491231002X-13800138000",
+                &notice
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn the_default_layout_is_the_notice_pattern() {
+        assert_eq!(
+            layout_pattern("学号+姓名+身份证号").unwrap(),
+            r"^(?P<number>\d{4,20})[\s_+\-、.]*(?P<name>[\p{Han}·•]{2,12}|[A-Za-z][A-Za-z .\-]{0,40}[A-Za-z])[\s_+\-、.]*(?P<id>\d{17}[\dXx])$"
+        );
+        assert_eq!(
+            layout_example("专业-姓名-身份证号-电话").as_deref(),
+            Some("计算机科学与技术-张三-11010519491231002X-13800138000")
+        );
+        assert_eq!(
+            layout_example("学号＋姓名＋身份证号").as_deref(),
+            Some("2021001234张三11010519491231002X"),
+            "full-width plus signs"
+        );
+    }
+
+    #[test]
+    fn a_layout_that_is_no_layout_says_why() {
+        for (layout, says) in [
+            ("学号+姓名", "身份证号"),
+            ("学号姓名身份证号", "between two fields"),
+            ("学号+手机+身份证号", "does not start with a field"),
+            ("身份证号-身份证号", "twice"),
+        ] {
+            let err = layout_pattern(layout).unwrap_err();
+            assert!(err.contains(says), "{layout}: {err}");
+        }
     }
 }

@@ -172,7 +172,7 @@ impl Checker {
         let mut report = PhotoReport::checked(name.to_string(), checks, summary);
         report.overlay = overlay;
         report.student =
-            crate::naming::student_of(name, &self.profile.rules.file_naming.params.pattern);
+            crate::naming::student_of(name, &self.profile.rules.file_naming.params.regex());
         report.fingerprint = Some(m.fingerprint.iter().map(|w| format!("{w:016x}")).collect());
         if self.thumbnails {
             self.timings.time("thumbnails", || {

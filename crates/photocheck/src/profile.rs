@@ -1,14 +1,57 @@
 //! The specification profile: every rule's thresholds, as data.
 //!
-//! The default CHSI profile is `profiles/chsi.toml`, embedded in the binary. A school's
-//! profile may hold only the keys it changes; it is merged onto the default. Unknown keys
-//! and inconsistent values are refused with the key's full name.
+//! Named presets ship in the binary ([`PRESETS`]): the notice this project follows (the
+//! default, `profiles/notice.toml`), the 2017 national collection standard and a
+//! white-background variant. Every preset but the default, and every school file, says which
+//! preset it `extends` (the default when it does not) and holds only the keys it changes.
+//! Each value remembers which preset or file set it. Unknown keys and inconsistent values
+//! are refused with the key's full name.
 
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
-/// The embedded default profile, as written (with its comments and sources).
-pub const DEFAULT_PROFILE_TOML: &str = include_str!("../profiles/chsi.toml");
+/// A profile shipped in the binary, picked by name (`--spec NAME`).
+pub struct Preset {
+    pub name: &'static str,
+    /// The preset's TOML as written, with its comments and sources.
+    pub text: &'static str,
+}
+
+impl Preset {
+    /// The preset this one extends; `None` for the default.
+    pub fn extends(&self) -> Option<String> {
+        let table: toml::Table = toml::from_str(self.text).ok()?;
+        table.get("extends")?.as_str().map(str::to_string)
+    }
+}
+
+/// The presets, the default first.
+pub const PRESETS: [Preset; 3] = [
+    Preset {
+        name: "notice",
+        text: include_str!("../profiles/notice.toml"),
+    },
+    Preset {
+        name: "standard-2017",
+        text: include_str!("../profiles/standard-2017.toml"),
+    },
+    Preset {
+        name: "white",
+        text: include_str!("../profiles/white.toml"),
+    },
+];
+
+/// The preset a profile extends when it names none.
+pub const DEFAULT_PRESET: &str = PRESETS[0].name;
+
+/// The preset called `name`.
+pub fn preset(name: &str) -> Option<&'static Preset> {
+    PRESETS.iter().find(|p| p.name == name)
+}
+
+/// The origin of a value no preset or file sets (a rule's `enabled = true`, say).
+const BUILT_IN: &str = "built-in default";
 
 /// A profile that could not be loaded: which file, which key, what is wrong.
 #[derive(Debug, thiserror::Error)]
@@ -87,6 +130,11 @@ impl<'de, P: serde::de::DeserializeOwned> Deserialize<'de> for Rule<P> {
 pub struct Profile {
     pub name: String,
     pub description: String,
+    /// The document the profile follows.
+    pub source: String,
+    /// Which preset or file set each value, by its full key (`rules."format.bytes".min_bytes`).
+    #[serde(skip)]
+    pub origins: BTreeMap<String, String>,
     pub limits: Limits,
     pub analysis: Analysis,
     pub rules: Rules,
@@ -158,6 +206,8 @@ pub struct Rules {
     pub mouth_no_teeth: Rule<Max>,
     #[serde(rename = "glasses.none")]
     pub glasses_none: Rule<Max>,
+    #[serde(rename = "glasses.clear")]
+    pub glasses_clear: Rule<GlassesClear>,
     #[serde(rename = "lighting.even")]
     pub lighting_even: Rule<LightingEven>,
     #[serde(rename = "makeup.light")]
@@ -245,6 +295,15 @@ pub struct AccessoriesNone {
     pub max_neck_pattern: f64,
 }
 
+/// Glasses that are allowed must be clear: lenses not tinted, no glare on them. Whether glasses are worn at all is `glasses.none`'s `max`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GlassesClear {
+    /// Largest CIEDE2000 distance between the skin behind the lenses and the cheeks below.
+    pub max_tint_delta_e: f64,
+    /// Largest share of the lenses (less the eyes) in blown-out highlights.
+    pub max_glare: f64,
+}
+
 /// A window a measured value must lie in.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Band {
@@ -290,9 +349,28 @@ pub struct LightingEven {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct FileNaming {
-    /// A regular expression over the file name without extension, with the groups
-    /// `number`, `name` and `id`.
-    pub pattern: String,
+    /// The fields in order, e.g. `学号+姓名+身份证号` (see [`crate::naming::layout_pattern`]).
+    pub layout: String,
+    /// A regular expression over the file name without extension, with the group `id` and
+    /// optionally `number` and `name`; when given it replaces `layout`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pattern: Option<String>,
+}
+
+impl FileNaming {
+    /// The regular expression file names are matched with.
+    pub fn regex(&self) -> String {
+        match &self.pattern {
+            Some(pattern) => pattern.clone(),
+            None => crate::naming::layout_pattern(&self.layout)
+                .expect("a profile's layout is checked when it is loaded"),
+        }
+    }
+
+    /// What a file name must look like, for messages: the layout, or the pattern.
+    pub fn shown(&self) -> &str {
+        self.pattern.as_deref().unwrap_or(&self.layout)
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -358,13 +436,32 @@ pub struct ExposureOk {
     pub max_colour_clipped: f64,
 }
 
+/// The backdrop colours a photo may have: `allowed` names entries of `colours`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct BackgroundBlue {
+    pub allowed: Vec<String>,
+    pub colours: BTreeMap<String, BackdropColour>,
+}
+
+/// One backdrop colour: near a reference colour and, where given, inside a CIELAB hue band
+/// and chroma window.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BackdropColour {
+    pub source: String,
+    /// The colour's Chinese name, for messages.
+    pub zh: String,
     pub references: Vec<[u8; 3]>,
+    /// CIEDE2000 distance from the nearest reference.
     pub max_delta_e: f64,
-    pub hue_min: f64,
-    pub hue_max: f64,
-    pub min_chroma: f64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hue_min: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hue_max: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min_chroma: Option<f64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_chroma: Option<f64>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -375,20 +472,71 @@ pub struct BackgroundUniform {
 
 impl Default for Profile {
     fn default() -> Self {
-        Profile::from_toml_str(DEFAULT_PROFILE_TOML, "built-in chsi.toml")
-            .expect("the embedded default profile is valid (tested)")
+        Profile::preset(DEFAULT_PRESET).expect("the embedded presets are valid (tested)")
     }
 }
 
+/// A profile's TOML table with the origin of each value, before it is typed.
+#[derive(Default)]
+struct Layered {
+    table: toml::Table,
+    origins: BTreeMap<String, String>,
+}
+
+impl Layered {
+    /// `text` (named `origin`) laid over the preset it extends: the preset named by its
+    /// `extends` key, else the default preset (which itself extends nothing).
+    fn of(text: &str, origin: &str, depth: usize) -> Result<Layered, ProfileError> {
+        let mut own: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e))?;
+        let base = match own.remove("extends") {
+            Some(toml::Value::String(name)) => Some(name),
+            Some(_) => return Err(invalid(origin, "`extends` must be a preset's name")),
+            None if text == PRESETS[0].text => None,
+            None => Some(DEFAULT_PRESET.to_string()),
+        };
+        let mut layered = match base {
+            None => Layered::default(),
+            Some(name) => {
+                let Some(base) = preset(&name) else {
+                    return Err(invalid(
+                        origin,
+                        format!("`extends`: no preset named `{name}` ({})", preset_names()),
+                    ));
+                };
+                if depth > PRESETS.len() {
+                    return Err(invalid(origin, "`extends` goes round in a circle"));
+                }
+                Layered::of(base.text, base.name, depth + 1)?
+            }
+        };
+        merge(&mut layered.table, own, &mut layered.origins, origin, "");
+        Ok(layered)
+    }
+}
+
+/// The presets' names, for messages.
+fn preset_names() -> String {
+    let names: Vec<&str> = PRESETS.iter().map(|p| p.name).collect();
+    format!("presets: {}", names.join(", "))
+}
+
 impl Profile {
-    /// Parses a complete profile from TOML text. `origin` names it in error messages.
+    /// Parses a complete profile from TOML text (such as `spec --show` prints), with nothing
+    /// extended. `origin` names it in error messages.
     pub fn from_toml_str(text: &str, origin: &str) -> Result<Profile, ProfileError> {
         let value: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e))?;
-        Self::from_table(value, origin)
+        Self::from_table(value, BTreeMap::new(), origin)
     }
 
-    /// Loads a school's profile file: its keys are merged onto the default profile, so it
-    /// may hold only what it changes.
+    /// The preset called `name` (see [`PRESETS`]).
+    pub fn preset(name: &str) -> Result<Profile, ProfileError> {
+        let preset = preset(name)
+            .ok_or_else(|| invalid(name, format!("no preset of this name ({})", preset_names())))?;
+        Self::from_overrides_str(preset.text, preset.name)
+    }
+
+    /// Loads a school's profile file: its keys are laid over the preset it `extends` (the
+    /// default when it names none), so it may hold only what it changes.
     pub fn load_overrides(path: &Path) -> Result<Profile, ProfileError> {
         let origin = path.display().to_string();
         let text = std::fs::read_to_string(path).map_err(|source| ProfileError::Read {
@@ -400,25 +548,61 @@ impl Profile {
 
     /// Like [`Profile::load_overrides`], from TOML text.
     pub fn from_overrides_str(text: &str, origin: &str) -> Result<Profile, ProfileError> {
-        let overrides: toml::Table = toml::from_str(text).map_err(|e| invalid(origin, e))?;
-        let mut merged: toml::Table =
-            toml::from_str(DEFAULT_PROFILE_TOML).expect("the embedded default profile is TOML");
-        merge(&mut merged, overrides);
-        Self::from_table(merged, origin)
+        let layered = Layered::of(text, origin, 0)?;
+        Self::from_table(layered.table, layered.origins, origin)
     }
 
-    fn from_table(table: toml::Table, origin: &str) -> Result<Profile, ProfileError> {
-        let profile: Profile = serde_path_to_error::deserialize(toml::Value::Table(table.clone()))
-            .map_err(|e| {
+    fn from_table(
+        table: toml::Table,
+        origins: BTreeMap<String, String>,
+        origin: &str,
+    ) -> Result<Profile, ProfileError> {
+        let mut profile: Profile =
+            serde_path_to_error::deserialize(toml::Value::Table(table.clone())).map_err(|e| {
                 let key = e.path().to_string();
                 invalid(origin, format!("`{key}`: {}", e.into_inner().message()))
             })?;
         let known = toml::Table::try_from(&profile).expect("a profile serialises to TOML");
         if let Some(key) = first_unknown_key(&table, &known, "") {
-            return Err(invalid(origin, format!("unknown key `{key}`")));
+            let from = origins.get(&key).map_or(origin, String::as_str);
+            return Err(invalid(from, format!("unknown key `{key}`")));
         }
         profile.validate().map_err(|m| invalid(origin, m))?;
+        profile.origins = origins;
         Ok(profile)
+    }
+
+    /// Which preset or file set the value at `key` (`rules."format.bytes".min_bytes`).
+    pub fn origin_of(&self, key: &str) -> &str {
+        self.origins.get(key).map_or(BUILT_IN, String::as_str)
+    }
+
+    /// The profile as TOML, each value followed by a comment naming its origin. It loads
+    /// back with [`Profile::from_toml_str`].
+    pub fn to_toml_with_origins(&self) -> String {
+        let table = toml::Table::try_from(self).expect("a profile serialises to TOML");
+        let mut out = format!(
+            "# Profile `{}`, merged; after each value, the preset or file that set it.\n",
+            self.name
+        );
+        self.write_table(&mut out, &table, "");
+        out
+    }
+
+    fn write_table(&self, out: &mut String, table: &toml::Table, prefix: &str) {
+        for (key, value) in table.iter().filter(|(_, v)| !v.is_table()) {
+            let origin = self.origin_of(&full_key(prefix, key));
+            out.push_str(&format!("{} = {value}  # {origin}\n", quote_key(key)));
+        }
+        for (key, value) in table {
+            if let toml::Value::Table(inner) = value {
+                let name = full_key(prefix, key);
+                if inner.values().any(|v| !v.is_table()) {
+                    out.push_str(&format!("\n[{name}]\n"));
+                }
+                self.write_table(out, inner, &name);
+            }
+        }
     }
 
     /// The profile as TOML text.
@@ -453,21 +637,57 @@ impl Profile {
             0.0,
             1.0,
         )?;
-        for (rule, min, max) in [
-            (
-                "background.blue",
-                r.background_blue.params.hue_min,
-                r.background_blue.params.hue_max,
-            ),
-            (
-                "clothing.not_blue",
-                r.clothing_not_blue.params.hue_min,
-                r.clothing_not_blue.params.hue_max,
-            ),
-        ] {
-            within(&key(rule, "hue_min"), min, 0.0, 360.0)?;
-            within(&key(rule, "hue_max"), max, 0.0, 360.0)?;
-            ordered(&key(rule, "hue_min"), min, &key(rule, "hue_max"), max)?;
+        let clothing = &r.clothing_not_blue.params;
+        hue_band(
+            &key("clothing.not_blue", "hue_min"),
+            clothing.hue_min,
+            &key("clothing.not_blue", "hue_max"),
+            clothing.hue_max,
+        )?;
+        let backdrop = &r.background_blue.params;
+        if backdrop.allowed.is_empty() {
+            return Err(format!(
+                "{} must name at least one colour",
+                key("background.blue", "allowed")
+            ));
+        }
+        for name in &backdrop.allowed {
+            if !backdrop.colours.contains_key(name) {
+                let defined: Vec<&str> = backdrop.colours.keys().map(String::as_str).collect();
+                return Err(format!(
+                    "{} names `{name}`, which is not among its colours ({})",
+                    key("background.blue", "allowed"),
+                    defined.join(", ")
+                ));
+            }
+        }
+        for (name, colour) in &backdrop.colours {
+            let at = |k: &str| {
+                key(
+                    "background.blue",
+                    &format!("colours.{}.{k}", quote_key(name)),
+                )
+            };
+            if colour.references.is_empty() {
+                return Err(format!(
+                    "{} must list at least one colour",
+                    at("references")
+                ));
+            }
+            match (colour.hue_min, colour.hue_max) {
+                (Some(min), Some(max)) => hue_band(&at("hue_min"), min, &at("hue_max"), max)?,
+                (None, None) => {}
+                _ => {
+                    return Err(format!(
+                        "{} and {} go together",
+                        at("hue_min"),
+                        at("hue_max")
+                    ))
+                }
+            }
+            if let (Some(min), Some(max)) = (colour.min_chroma, colour.max_chroma) {
+                ordered(&at("min_chroma"), min, &at("max_chroma"), max)?;
+            }
         }
         positive(
             &key("format.size", "width"),
@@ -492,20 +712,16 @@ impl Profile {
             0.0,
             1.0,
         )?;
-        let pattern = &r.file_naming.params.pattern;
-        let naming = key("file.naming", "pattern");
-        let regex = regex::Regex::new(pattern)
-            .map_err(|e| format!("{naming} is not a valid regular expression: {e}"))?;
-        for group in ["number", "name", "id"] {
-            if !regex.capture_names().flatten().any(|n| n == group) {
-                return Err(format!("{naming} has no group named `{group}`"));
+        let naming = &r.file_naming.params;
+        crate::naming::layout_pattern(&naming.layout)
+            .map_err(|e| format!("{}: {e}", key("file.naming", "layout")))?;
+        if let Some(pattern) = &naming.pattern {
+            let at = key("file.naming", "pattern");
+            let regex = regex::Regex::new(pattern)
+                .map_err(|e| format!("{at} is not a valid regular expression: {e}"))?;
+            if !regex.capture_names().flatten().any(|n| n == "id") {
+                return Err(format!("{at} has no group named `id`"));
             }
-        }
-        if r.background_blue.params.references.is_empty() {
-            return Err(format!(
-                "{} must list at least one colour",
-                key("background.blue", "references")
-            ));
         }
         Ok(())
     }
@@ -527,6 +743,12 @@ fn ordered(min_key: &str, min: f64, max_key: &str, max: f64) -> Result<(), Strin
     Ok(())
 }
 
+fn hue_band(min_key: &str, min: f64, max_key: &str, max: f64) -> Result<(), String> {
+    within(min_key, min, 0.0, 360.0)?;
+    within(max_key, max, 0.0, 360.0)?;
+    ordered(min_key, min, max_key, max)
+}
+
 fn positive(key: &str, value: f64) -> Result<(), String> {
     if value <= 0.0 {
         return Err(format!("{key} must be greater than 0, is {value}"));
@@ -541,12 +763,28 @@ fn within(key: &str, value: f64, min: f64, max: f64) -> Result<(), String> {
     Ok(())
 }
 
-/// Deep-merges `overrides` onto `base`: tables merge key by key, anything else replaces.
-fn merge(base: &mut toml::Table, overrides: toml::Table) {
+/// Deep-merges `overrides` onto `base`: tables merge key by key, anything else replaces and
+/// is recorded in `origins` as set by `origin`.
+fn merge(
+    base: &mut toml::Table,
+    overrides: toml::Table,
+    origins: &mut BTreeMap<String, String>,
+    origin: &str,
+    prefix: &str,
+) {
     for (key, value) in overrides {
+        let name = full_key(prefix, &key);
         match (base.get_mut(&key), value) {
-            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => merge(b, o),
+            (Some(toml::Value::Table(b)), toml::Value::Table(o)) => {
+                merge(b, o, origins, origin, &name)
+            }
+            (_, toml::Value::Table(o)) => {
+                let mut fresh = toml::Table::new();
+                merge(&mut fresh, o, origins, origin, &name);
+                base.insert(key, toml::Value::Table(fresh));
+            }
             (_, value) => {
+                origins.insert(name, origin.to_string());
                 base.insert(key, value);
             }
         }
@@ -556,11 +794,7 @@ fn merge(base: &mut toml::Table, overrides: toml::Table) {
 /// The first key of `given` that the typed profile does not have (a misspelling).
 fn first_unknown_key(given: &toml::Table, known: &toml::Table, prefix: &str) -> Option<String> {
     for (key, value) in given {
-        let name = if prefix.is_empty() {
-            quote_key(key)
-        } else {
-            format!("{prefix}.{}", quote_key(key))
-        };
+        let name = full_key(prefix, key);
         match (value, known.get(key)) {
             (_, None) => return Some(name),
             (toml::Value::Table(g), Some(toml::Value::Table(k))) => {
@@ -574,11 +808,25 @@ fn first_unknown_key(given: &toml::Table, known: &toml::Table, prefix: &str) -> 
     None
 }
 
-fn quote_key(key: &str) -> String {
-    if key.contains('.') {
-        format!("\"{key}\"")
+/// The full name of `key` inside the table named `prefix` (`""` at the top).
+fn full_key(prefix: &str, key: &str) -> String {
+    if prefix.is_empty() {
+        quote_key(key)
     } else {
+        format!("{prefix}.{}", quote_key(key))
+    }
+}
+
+/// A key as TOML writes it: bare when it can be, else quoted.
+fn quote_key(key: &str) -> String {
+    let bare = !key.is_empty()
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if bare {
         key.to_string()
+    } else {
+        toml::Value::String(key.to_string()).to_string()
     }
 }
 
@@ -599,7 +847,7 @@ mod tests {
 
     #[test]
     fn every_rule_names_its_source() {
-        let table: toml::Table = toml::from_str(DEFAULT_PROFILE_TOML).unwrap();
+        let table: toml::Table = toml::from_str(PRESETS[0].text).unwrap();
         let rules = table["rules"].as_table().unwrap();
         assert!(rules.len() >= 10);
         for (id, rule) in rules {
@@ -654,19 +902,20 @@ mod tests {
 
     #[test]
     fn a_reversed_hue_band_is_refused_for_the_clothing_as_for_the_background() {
-        for rule in ["background.blue", "clothing.not_blue"] {
+        for rule in ["background.blue\".colours.\"blue", "clothing.not_blue"] {
             let err = Profile::from_overrides_str(
                 &format!("[rules.\"{rule}\"]\nhue_min = 300\nhue_max = 180\n"),
                 "s",
             )
             .unwrap_err()
             .to_string();
-            assert!(err.contains(rule) && err.contains("hue_min (300)"), "{err}");
+            let id = rule.split('"').next().unwrap();
+            assert!(err.contains(id) && err.contains("hue_min (300)"), "{err}");
         }
     }
 
     #[test]
-    fn a_naming_pattern_must_compile_and_name_its_groups() {
+    fn a_naming_pattern_must_compile_and_name_its_id_group_and_a_layout_must_parse() {
         let err =
             Profile::from_overrides_str("[rules.\"file.naming\"]\npattern = '(unclosed'\n", "s")
                 .unwrap_err()
@@ -681,7 +930,88 @@ mod tests {
         )
         .unwrap_err()
         .to_string();
-        assert!(err.contains("`name`"), "{err}");
+        assert!(err.contains("`id`"), "{err}");
+        let err =
+            Profile::from_overrides_str("[rules.\"file.naming\"]\nlayout = \"学号+姓名\"\n", "s")
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("layout") && err.contains("身份证号"), "{err}");
+    }
+
+    #[test]
+    fn every_preset_loads_and_shows_its_sources() {
+        for preset in &PRESETS {
+            let p = Profile::preset(preset.name).unwrap();
+            assert_eq!(p.name, preset.name);
+            assert!(p.source.len() > 20, "{} has no source", preset.name);
+            let shown = p.to_toml_with_origins();
+            assert!(shown.contains("source = "), "{}", preset.name);
+            let again = Profile::from_toml_str(&shown, "shown").unwrap();
+            assert_eq!(again.to_toml(), p.to_toml(), "{} loads back", preset.name);
+        }
+        let standard = Profile::preset("standard-2017").unwrap();
+        assert_eq!(standard.rules.format_bytes.params.max_bytes, 40_960);
+        assert!(!standard.rules.glasses_none.enabled && standard.rules.glasses_clear.enabled);
+        assert_eq!(
+            standard.rules.background_blue.params.allowed,
+            ["blue", "white", "grey"]
+        );
+        let notice = Profile::default();
+        assert!(notice.rules.glasses_none.enabled && !notice.rules.glasses_clear.enabled);
+        assert_eq!(notice.rules.background_blue.params.allowed, ["blue"]);
+        assert!(Profile::preset("nonesuch")
+            .unwrap_err()
+            .to_string()
+            .contains("standard-2017"));
+    }
+
+    #[test]
+    fn a_school_file_extending_a_preset_changes_only_its_lines_and_says_so() {
+        let text = "extends = \"standard-2017\"\n[rules.\"format.bytes\"]\nmax_bytes = 61440\n";
+        let school = Profile::from_overrides_str(text, "school.toml").unwrap();
+        let standard = Profile::preset("standard-2017").unwrap();
+        assert_eq!(school.rules.format_bytes.params.max_bytes, 61_440);
+        assert_eq!(school.rules.format_bytes.params.min_bytes, 20_480);
+        let bytes = "rules.\"format.bytes\".max_bytes";
+        assert_eq!(school.origin_of(bytes), "school.toml");
+        assert_eq!(
+            school.origin_of("rules.\"format.bytes\".min_bytes"),
+            "standard-2017"
+        );
+        assert_eq!(school.origin_of("rules.\"format.dpi\".min_dpi"), "notice");
+        // Everything else is the preset's.
+        let mut back = school.clone();
+        back.rules.format_bytes.params.max_bytes = 40_960;
+        assert_eq!(back.to_toml(), standard.to_toml());
+        let shown = school.to_toml_with_origins();
+        assert!(
+            shown.contains("max_bytes = 61440  # school.toml"),
+            "{shown}"
+        );
+        assert!(
+            shown.contains("min_bytes = 20480  # standard-2017"),
+            "{shown}"
+        );
+        let err = Profile::from_overrides_str("extends = \"nonesuch\"\n", "school.toml")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("nonesuch") && err.contains("notice"), "{err}");
+    }
+
+    #[test]
+    fn allowed_backdrops_must_be_defined() {
+        let err =
+            Profile::from_overrides_str("[rules.\"background.blue\"]\nallowed = [\"pink\"]\n", "s")
+                .unwrap_err()
+                .to_string();
+        assert!(err.contains("pink") && err.contains("grey"), "{err}");
+        let err = Profile::from_overrides_str(
+            "[rules.\"background.blue\".colours.blue]\nmax_delta = 3\n",
+            "s",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("max_delta"), "{err}");
     }
 
     #[test]

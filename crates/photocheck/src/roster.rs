@@ -303,18 +303,29 @@ impl RosterMatcher<'_> {
                 status: RosterStatus::Unnamed,
                 class: None,
                 message: Message::new(
-                    "文件名不是“学号+姓名+身份证号”，无法与名单核对",
-                    "the file name is not student number + name + id number: it cannot be matched with the roster",
+                    "文件名不符合命名规则 (学号、姓名、身份证号)，无法与名单核对",
+                    "the file name does not follow the naming layout: it cannot be matched with the roster",
                 ),
             },
-            Some(s) => match r.by_number.get(&s.number).or_else(|| r.by_id.get(&s.id)) {
+            Some(s) => match s
+                .number
+                .as_ref()
+                .and_then(|n| r.by_number.get(n))
+                .or_else(|| r.by_id.get(&s.id))
+            {
                 None => RosterMatch {
                     status: RosterStatus::NotOnRoster,
                     class: None,
-                    message: Message::new(
-                        format!("名单中没有学号 {} 或身份证号 {}", s.number, s.id),
-                        format!("neither student number {} nor id number {} is on the roster", s.number, s.id),
-                    ),
+                    message: match &s.number {
+                        Some(number) => Message::new(
+                            format!("名单中没有学号 {number} 或身份证号 {}", s.id),
+                            format!("neither student number {number} nor id number {} is on the roster", s.id),
+                        ),
+                        None => Message::new(
+                            format!("名单中没有身份证号 {}", s.id),
+                            format!("id number {} is not on the roster", s.id),
+                        ),
+                    },
                 },
                 Some(&k) => {
                     self.seen[k] = true;
@@ -364,14 +375,16 @@ impl RosterMatcher<'_> {
     }
 }
 
-/// Where a file name's student disagrees with a roster row, field by field.
+/// Where a file name's student disagrees with a roster row, field by field (the fields the
+/// file name holds).
 fn differences(s: &Student, e: &RosterEntry) -> Vec<Message> {
     let mut out = Vec::new();
     for (zh, en, file, roster) in [
-        ("学号", "student number", &s.number, &e.number),
-        ("姓名", "name", &s.name, &e.name),
-        ("身份证号", "id number", &s.id, &e.id),
+        ("学号", "student number", s.number.as_ref(), &e.number),
+        ("姓名", "name", s.name.as_ref(), &e.name),
+        ("身份证号", "id number", Some(&s.id), &e.id),
     ] {
+        let Some(file) = file else { continue };
         if file != roster {
             out.push(Message::new(
                 format!("{zh}与名单不符：文件名为 {file}，名单为 {roster}"),
@@ -391,8 +404,8 @@ mod tests {
 
     fn student(number: &str, name: &str, id: &str) -> Student {
         Student {
-            number: number.into(),
-            name: name.into(),
+            number: Some(number.into()),
+            name: Some(name.into()),
             id: id.into(),
         }
     }

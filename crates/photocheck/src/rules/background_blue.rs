@@ -1,20 +1,62 @@
-//! `background.blue`: the background is blue — inside the hue band, saturated enough, and
-//! within a CIEDE2000 distance of one of the specification's reference blues.
+//! `background.blue`: the background is one of the profile's allowed colours (blue by
+//! default; white or light grey where a profile allows them): within a CIEDE2000 distance of
+//! one of the colour's references and, where the colour says so, inside its hue band and
+//! chroma window. The report names the colour matched.
 
 use super::{judged, round1, skipped, Measurements};
 use crate::measure::{chroma, delta_e, hue_degrees, lab_of};
-use crate::profile::Profile;
+use crate::profile::{BackdropColour, Profile};
 use crate::report::{CheckResult, Message};
+use palette::Lab;
 
 pub const ID: &str = "background.blue";
+
+/// The distance from `colour`'s nearest reference, and whether `lab` is that colour.
+fn matches(lab: Lab, colour: &BackdropColour) -> (f64, bool) {
+    let nearest = colour
+        .references
+        .iter()
+        .map(|r| delta_e(lab, lab_of(*r)))
+        .fold(f64::INFINITY, f64::min);
+    let (hue, c) = (hue_degrees(lab), chroma(lab));
+    let in_band = match (colour.hue_min, colour.hue_max) {
+        (Some(min), Some(max)) => (min..=max).contains(&hue),
+        _ => true,
+    };
+    let ok = nearest <= colour.max_delta_e
+        && in_band
+        && colour.min_chroma.is_none_or(|min| c >= min)
+        && colour.max_chroma.is_none_or(|max| c <= max);
+    (nearest, ok)
+}
+
+fn describe(name: &str, colour: &BackdropColour) -> String {
+    let mut parts = vec![format!("{name}: ΔE2000 ≤ {}", colour.max_delta_e)];
+    if let (Some(min), Some(max)) = (colour.hue_min, colour.hue_max) {
+        parts.push(format!("hue {min}–{max}°"));
+    }
+    if let Some(min) = colour.min_chroma {
+        parts.push(format!("chroma ≥ {min}"));
+    }
+    if let Some(max) = colour.max_chroma {
+        parts.push(format!("chroma ≤ {max}"));
+    }
+    parts.join(", ")
+}
 
 pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let rule = &p.rules.background_blue;
     let s = &rule.params;
-    let limit = format!(
-        "ΔE2000 ≤ {} to a reference blue, hue {}–{}°, chroma ≥ {}",
-        s.max_delta_e, s.hue_min, s.hue_max, s.min_chroma
-    );
+    let allowed: Vec<(&str, &BackdropColour)> = s
+        .allowed
+        .iter()
+        .map(|name| (name.as_str(), &s.colours[name]))
+        .collect();
+    let limit = allowed
+        .iter()
+        .map(|(name, colour)| describe(name, colour))
+        .collect::<Vec<_>>()
+        .join("; or ");
     let Some(bg) = &m.background else {
         return skipped(
             ID,
@@ -25,28 +67,46 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
             ),
         );
     };
-    let nearest = s
-        .references
+    let judged_colours: Vec<(&str, &BackdropColour, f64, bool)> = allowed
         .iter()
-        .map(|r| delta_e(bg.median, lab_of(*r)))
-        .fold(f64::INFINITY, f64::min);
-    let (hue, c) = (hue_degrees(bg.median), chroma(bg.median));
-    let ok =
-        nearest <= s.max_delta_e && (s.hue_min..=s.hue_max).contains(&hue) && c >= s.min_chroma;
+        .map(|(name, colour)| {
+            let (distance, ok) = matches(bg.median, colour);
+            (*name, *colour, distance, ok)
+        })
+        .collect();
+    let by_distance = |a: &&(&str, &BackdropColour, f64, bool),
+                       b: &&(&str, &BackdropColour, f64, bool)| {
+        a.2.total_cmp(&b.2)
+    };
+    let matched = judged_colours.iter().filter(|c| c.3).min_by(by_distance);
+    let nearest = matched
+        .or_else(|| judged_colours.iter().min_by(by_distance))
+        .expect("a profile allows at least one colour (validated)");
     let [r, g, b] = bg.median_rgb;
-    let de = round1(nearest);
-    let message = if ok {
+    let (name, colour, distance) = (nearest.0, nearest.1, nearest.2);
+    let de = round1(distance);
+    let wanted_zh = allowed
+        .iter()
+        .map(|(_, c)| c.zh.as_str())
+        .collect::<Vec<_>>()
+        .join("或");
+    let wanted_en = allowed
+        .iter()
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(" or ");
+    let message = if matched.is_some() {
         Message::new(
-            format!("背景为蓝色 RGB({r},{g},{b})"),
-            format!("the background is blue, RGB({r},{g},{b})"),
+            format!("背景为{} RGB({r},{g},{b})", colour.zh),
+            format!("the background is {name}, RGB({r},{g},{b})"),
         )
     } else {
         Message::new(
-            format!("背景颜色 RGB({r},{g},{b}) 不是规定的蓝色 (与参考蓝色差 ΔE {de})：请在蓝色背景前重拍"),
-            format!("the background colour RGB({r},{g},{b}) is not the required blue (ΔE {de} from the nearest reference): retake it against a blue backdrop"),
+            format!("背景颜色 RGB({r},{g},{b}) 不是规定的{wanted_zh} (与最接近的{}差 ΔE {de})：请在{wanted_zh}背景前重拍", colour.zh),
+            format!("the background colour RGB({r},{g},{b}) is not the required {wanted_en} (ΔE {de} from {name}): retake it against a {wanted_en} backdrop"),
         )
     };
-    judged(ID, rule, ok, de, limit, message)
+    judged(ID, rule, matched.is_some(), de, limit, message)
 }
 
 #[cfg(test)]
@@ -94,6 +154,37 @@ mod tests {
                 Status::Fail,
                 "{rgb:?}"
             );
+        }
+    }
+
+    #[test]
+    fn a_white_backdrop_passes_where_white_is_allowed_and_names_the_colour() {
+        let white = Profile::preset("white").unwrap();
+        let standard = Profile::preset("standard-2017").unwrap();
+        let judge = |rgb: [u8; 3], p: &Profile| check(&with_background(rgb), p);
+        for rgb in [[255, 255, 255], [236, 236, 236], [210, 212, 214]] {
+            let r = judge(rgb, &white);
+            assert_eq!(r.status, Status::Pass, "{rgb:?}: {}", r.message.en);
+            assert_eq!(judge(rgb, &standard).status, Status::Pass, "{rgb:?}");
+            assert_eq!(
+                status_of(ID, &with_background(rgb)),
+                Status::Fail,
+                "{rgb:?} under the notice"
+            );
+        }
+        assert!(judge([255, 255, 255], &white).message.zh.contains("白色"));
+        assert!(judge([215, 215, 215], &white).message.zh.contains("浅灰色"));
+        // Blue is the standard's too, but not the white preset's; grey and cream are neither's.
+        assert_eq!(judge([100, 197, 255], &standard).status, Status::Pass);
+        let blue = judge([100, 197, 255], &white);
+        assert_eq!(blue.status, Status::Fail);
+        assert!(
+            blue.message.zh.contains("白色或浅灰色"),
+            "{}",
+            blue.message.zh
+        );
+        for rgb in [[160, 160, 160], [235, 224, 214]] {
+            assert_eq!(judge(rgb, &white).status, Status::Fail, "{rgb:?}");
         }
     }
 

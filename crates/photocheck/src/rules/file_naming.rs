@@ -1,4 +1,5 @@
-//! `file.naming`: the file is named 学号+姓名+身份证号 and the id number is a valid one.
+//! `file.naming`: the file is named by the profile's layout (学号+姓名+身份证号 by default)
+//! and the id number in it is a valid one.
 
 use super::{judged, Measurements};
 use crate::naming::{self, IdProblem};
@@ -21,32 +22,43 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         .file_stem()
         .map(|s| s.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let limit = "学号+姓名+身份证号".to_string();
-    let student = naming::student_of(&m.file_name, &rule.params.pattern);
+    let naming_rule = &rule.params;
+    let limit = naming_rule.shown().to_string();
+    let student = naming::student_of(&m.file_name, &naming_rule.regex());
     let Some(student) = student else {
+        let example = match (
+            &naming_rule.pattern,
+            naming::layout_example(&naming_rule.layout),
+        ) {
+            (None, Some(example)) => format!(" (例 / e.g. {example}.jpg)"),
+            _ => String::new(),
+        };
         return judged(
             ID,
             rule,
             false,
             stem.clone(),
-            limit,
+            limit.clone(),
             Message::new(
-                format!("文件名「{stem}」不是 学号+姓名+身份证号 (例：2021001234张三11010519491231002X.jpg)"),
-                format!("the file name \"{stem}\" is not student number + name + id number (e.g. 2021001234张三11010519491231002X.jpg)"),
+                format!("文件名「{stem}」不符合 {limit}{example}"),
+                format!("the file name \"{stem}\" does not follow {limit}{example}"),
             ),
         );
     };
+    let mut said_zh = Vec::new();
+    let mut said_en = Vec::new();
+    if let Some(number) = &student.number {
+        said_zh.push(format!("学号 {number}"));
+        said_en.push(format!("student number {number}"));
+    }
+    if let Some(name) = &student.name {
+        said_zh.push(format!("姓名 {name}"));
+        said_en.push(format!("name {name}"));
+    }
+    said_zh.push("身份证号有效".to_string());
+    said_en.push("valid id number".to_string());
     let message = match naming::validate_id(&student.id, this_year()) {
-        Ok(()) => Message::new(
-            format!(
-                "学号 {}，姓名 {}，身份证号有效",
-                student.number, student.name
-            ),
-            format!(
-                "student number {}, name {}, valid id number",
-                student.number, student.name
-            ),
-        ),
+        Ok(()) => Message::new(said_zh.join("，"), said_en.join(", ")),
         Err(IdProblem::CheckDigit { expected, found }) => {
             let msg = Message::new(
                 format!("身份证号第 18 位 (校验码) 应为 {expected}，文件名中是 {found}：请核对身份证号"),
@@ -106,6 +118,36 @@ mod tests {
             r.message.en.contains("should be X, the file name has 1"),
             "{}",
             r.message.en
+        );
+    }
+
+    #[test]
+    fn a_school_layout_is_followed_and_its_id_still_checked() {
+        let p = Profile::from_overrides_str(
+            "[rules.\"file.naming\"]\nlayout = \"专业-姓名-身份证号-电话\"\n",
+            "school.toml",
+        )
+        .unwrap();
+        let named_by = |name: &str| {
+            let mut m = compliant();
+            m.file_name = name.to_string();
+            check(&m, &p)
+        };
+        let r = named_by("软件工程-李四-11010519491231002X-13800138000.jpg");
+        assert_eq!(r.status, Status::Pass, "{}", r.message.zh);
+        assert!(r.message.zh.contains("姓名 李四") && !r.message.zh.contains("学号"));
+        let wrong = named_by("软件工程-李四-110105194912310021-13800138000.jpg");
+        assert!(wrong.message.zh.contains("应为 X"), "{}", wrong.message.zh);
+        let other = named_by("2021001234张三11010519491231002X.jpg");
+        assert_eq!(other.status, Status::Fail);
+        assert!(
+            other.message.zh.contains("专业-姓名-身份证号-电话")
+                && other
+                    .message
+                    .zh
+                    .contains("计算机科学与技术-张三-11010519491231002X-13800138000.jpg"),
+            "{}",
+            other.message.zh
         );
     }
 

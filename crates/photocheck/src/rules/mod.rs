@@ -31,6 +31,7 @@ mod frame_centered;
 mod frame_crown;
 mod frame_eyes;
 mod frame_face_width;
+mod glasses_clear;
 mod glasses_none;
 mod hair_dyed;
 mod hair_neat;
@@ -72,7 +73,7 @@ pub struct Measurements {
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
-fn table(profile: &Profile) -> [(&'static str, bool, Check); 31] {
+fn table(profile: &Profile) -> [(&'static str, bool, Check); 32] {
     let r = &profile.rules;
     [
         (file_naming::ID, r.file_naming.enabled, file_naming::check),
@@ -148,6 +149,11 @@ fn table(profile: &Profile) -> [(&'static str, bool, Check); 31] {
             glasses_none::ID,
             r.glasses_none.enabled,
             glasses_none::check,
+        ),
+        (
+            glasses_clear::ID,
+            r.glasses_clear.enabled,
+            glasses_clear::check,
         ),
         (
             lighting_even::ID,
@@ -228,7 +234,10 @@ pub fn title(id: &str) -> Message {
         "format.bytes" => ("文件大小", "file size"),
         "quality.sharp" => ("照片模糊", "sharpness"),
         "exposure.ok" => ("曝光", "exposure"),
-        "background.blue" => ("背景须为蓝色", "blue background"),
+        "background.blue" => (
+            "背景颜色须符合规定 (默认蓝色)",
+            "background colour (blue by default)",
+        ),
         "background.uniform" => ("背景须均匀", "even background"),
         "faces.single" => ("须有且只有一张人脸", "exactly one face"),
         "pose.frontal" => ("须正面、正视镜头", "face frontal, eyes on the camera"),
@@ -241,6 +250,10 @@ pub fn title(id: &str) -> Message {
         "eyebrows.visible" => ("须露出眉毛", "eyebrows visible"),
         "mouth.no_teeth" => ("不能露出牙齿", "no teeth showing"),
         "glasses.none" => ("不能戴眼镜", "no glasses"),
+        "glasses.clear" => (
+            "眼镜须为透明镜片、无反光",
+            "glasses: clear lenses, no glare",
+        ),
         "lighting.even" => ("面部光线均匀", "even lighting"),
         "makeup.light" => ("不宜浓妆", "light makeup"),
         "clothing.not_blue" => ("避免蓝色服装", "no blue clothing"),
@@ -445,6 +458,10 @@ pub(crate) mod test_support {
                 cheek_balance: 0.95,
                 hot_spots: 0.0,
                 lip_saturation: 1.5,
+                lenses: Some(crate::lens_measures::Lenses {
+                    tint: 3.0,
+                    glare: 0.0,
+                }),
             }),
             person: Some(PersonMeasures {
                 clothing_blue: Some(0.02),

@@ -1,0 +1,223 @@
+//! Measurements of glasses that `glasses.clear` judges where a profile allows glasses:
+//! tinted lenses and glare on the lenses. Each is read in the
+//! region a lens covers around each eye, placed from the mesh's eye outline; the rule
+//! judges them only where `glasses.none` finds glasses.
+
+use crate::analysis::{FaceDetail, Point};
+use crate::face_measures::mesh;
+use crate::measure::{delta_e, lab_of};
+use image::{GrayImage, RgbImage};
+
+/// Mesh points along each eye's lids, outer corner to inner corner (MediaPipe FaceMesh).
+const RIGHT_UPPER_LID: [usize; 9] = [33, 246, 161, 160, 159, 158, 157, 173, 133];
+const RIGHT_LOWER_LID: [usize; 9] = [33, 7, 163, 144, 145, 153, 154, 155, 133];
+const LEFT_UPPER_LID: [usize; 9] = [263, 466, 388, 387, 386, 385, 384, 398, 362];
+const LEFT_LOWER_LID: [usize; 9] = [263, 249, 390, 373, 374, 380, 381, 382, 362];
+
+/// A lens around an eye: half its width and half its height, in eye widths (corner to
+/// corner). Ordinary lenses reach about 0.85 eye widths either side of the eye's middle and
+/// 0.6 above and below it.
+const LENS_HALF_WIDTH: f64 = 0.85;
+const LENS_HALF_HEIGHT: f64 = 0.6;
+/// The skin a tint darkens: below the lower lid, 0.2–0.45 eye widths, over the middle half
+/// of the eye (lashes and the lid's shadow lie nearer; the lens's lower rim further down).
+const UNDER_EYE: (f64, f64) = (0.2, 0.45);
+/// Around the eye opening, in eye widths, left out of the glare (the white of the eye and
+/// its catch-lights are not glare).
+const EYE_MARGIN: f64 = 0.12;
+/// A glare pixel: at least this grey, and this much brighter than the cheeks.
+const GLARE_GREY: u8 = 235;
+const GLARE_ABOVE_CHEEKS: f64 = 40.0;
+/// What `glasses.clear` judges.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Lenses {
+    /// CIEDE2000 distance between the skin under the eyes (behind a lens) and the cheeks
+    /// below the lenses, the larger of the two eyes: a tint darkens or colours the skin.
+    pub tint: f64,
+    /// Share of the lens regions (less the eye openings) in blown-out highlights.
+    pub glare: f64,
+}
+
+/// One eye's outline: the lids as polylines from the outer to the inner corner.
+struct EyeOutline {
+    upper: Vec<Point>,
+    lower: Vec<Point>,
+}
+
+impl EyeOutline {
+    fn of(face: &FaceDetail, upper: &[usize], lower: &[usize]) -> EyeOutline {
+        let points = |ids: &[usize]| ids.iter().map(|&i| face.point(i)).collect();
+        EyeOutline {
+            upper: points(upper),
+            lower: points(lower),
+        }
+    }
+
+    fn corners(&self) -> (Point, Point) {
+        (self.upper[0], self.upper[self.upper.len() - 1])
+    }
+
+    fn width(&self) -> f64 {
+        let (a, b) = self.corners();
+        ((a[0] - b[0]) as f64).hypot((a[1] - b[1]) as f64)
+    }
+
+    fn middle(&self) -> Point {
+        let (a, b) = self.corners();
+        [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0]
+    }
+
+    /// The columns the eye spans, left to right.
+    fn x_range(&self) -> (f64, f64) {
+        let (a, b) = self.corners();
+        (a[0].min(b[0]) as f64, a[0].max(b[0]) as f64)
+    }
+
+    /// The upper and lower lid's height at column `x` (inside the corners).
+    fn lids_at(&self, x: f64) -> (f64, f64) {
+        (along(&self.upper, x), along(&self.lower, x))
+    }
+}
+
+/// The height of a polyline at column `x`, linearly between its points (clamped at its ends).
+fn along(line: &[Point], x: f64) -> f64 {
+    let mut sorted: Vec<Point> = line.to_vec();
+    sorted.sort_by(|a, b| a[0].total_cmp(&b[0]));
+    let first = sorted[0];
+    let last = sorted[sorted.len() - 1];
+    if x <= first[0] as f64 {
+        return first[1] as f64;
+    }
+    for pair in sorted.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        if x <= b[0] as f64 {
+            let span = (b[0] - a[0]) as f64;
+            let t = if span > 0.0 {
+                (x - a[0] as f64) / span
+            } else {
+                0.0
+            };
+            return a[1] as f64 + t * (b[1] - a[1]) as f64;
+        }
+    }
+    last[1] as f64
+}
+
+fn inside(image_w: u32, image_h: u32, x: i64, y: i64) -> bool {
+    x >= 0 && y >= 0 && (x as u32) < image_w && (y as u32) < image_h
+}
+
+/// Mean colour of the pixels at `points` inside the image; `None` when none is.
+fn mean_rgb(image: &RgbImage, points: impl Iterator<Item = (i64, i64)>) -> Option<[u8; 3]> {
+    let (mut n, mut sum) = (0.0, [0.0f64; 3]);
+    for (x, y) in points {
+        if inside(image.width(), image.height(), x, y) {
+            let p = image.get_pixel(x as u32, y as u32).0;
+            for c in 0..3 {
+                sum[c] += p[c] as f64;
+            }
+            n += 1.0;
+        }
+    }
+    (n > 0.0).then(|| sum.map(|s| (s / n).round() as u8))
+}
+
+/// A square of pixels around `centre`.
+fn square(centre: Point, radius: i64) -> impl Iterator<Item = (i64, i64)> {
+    let (cx, cy) = (centre[0].round() as i64, centre[1].round() as i64);
+    (-radius..=radius).flat_map(move |dy| (-radius..=radius).map(move |dx| (cx + dx, cy + dy)))
+}
+
+/// Measures the lenses' region around both eyes of `face` on the working copy.
+pub fn measure(working: &RgbImage, grey: &GrayImage, face: &FaceDetail) -> Option<Lenses> {
+    let eyes = [
+        EyeOutline::of(face, &RIGHT_UPPER_LID, &RIGHT_LOWER_LID),
+        EyeOutline::of(face, &LEFT_UPPER_LID, &LEFT_LOWER_LID),
+    ];
+    let eye_width = (eyes[0].width() + eyes[1].width()) / 2.0;
+    if eye_width < 4.0 {
+        return None;
+    }
+    let cheek_radius = (eye_width / 6.0).max(2.0) as i64;
+    let cheeks = mean_rgb(
+        working,
+        mesh::CHEEKS
+            .iter()
+            .flat_map(|&i| square(face.point(i), cheek_radius)),
+    )?;
+    let cheek_lab = lab_of(cheeks);
+    let cheek_grey = 0.299 * cheeks[0] as f64 + 0.587 * cheeks[1] as f64 + 0.114 * cheeks[2] as f64;
+
+    let mut tint: f64 = 0.0;
+    let (mut lens_pixels, mut glare_pixels) = (0usize, 0usize);
+    for outline in &eyes {
+        let w = outline.width();
+        let (x0, x1) = outline.x_range();
+        let under = columns(x0 + (x1 - x0) * 0.25, x0 + (x1 - x0) * 0.75).flat_map(|x| {
+            let lower = outline.lids_at(x).1;
+            let (top, bottom) = (lower + UNDER_EYE.0 * w, lower + UNDER_EYE.1 * w);
+            (top.round() as i64..=bottom.round() as i64).map(move |y| (x.round() as i64, y))
+        });
+        if let Some(skin) = mean_rgb(working, under) {
+            tint = tint.max(delta_e(lab_of(skin), cheek_lab));
+        }
+        let (lens, glare) = glare_count(grey, outline, cheek_grey);
+        lens_pixels += lens;
+        glare_pixels += glare;
+    }
+    Some(Lenses {
+        tint,
+        glare: glare_pixels as f64 / lens_pixels.max(1) as f64,
+    })
+}
+
+/// The whole-pixel columns from `start` to `end`.
+fn columns(start: f64, end: f64) -> impl Iterator<Item = f64> {
+    (start.round() as i64..=end.round() as i64).map(|x| x as f64)
+}
+
+/// The lens pixels around one eye (less the eye opening and its margin), and how many of
+/// them are glare.
+fn glare_count(grey: &GrayImage, outline: &EyeOutline, cheek_grey: f64) -> (usize, usize) {
+    let w = outline.width();
+    let centre = outline.middle();
+    let (half_w, half_h) = (LENS_HALF_WIDTH * w, LENS_HALF_HEIGHT * w);
+    let (x0, x1) = outline.x_range();
+    let margin = EYE_MARGIN * w;
+    let (mut lens, mut glare) = (0, 0);
+    let (cx, cy) = (centre[0] as f64, centre[1] as f64);
+    for y in (cy - half_h).floor() as i64..=(cy + half_h).ceil() as i64 {
+        for x in (cx - half_w).floor() as i64..=(cx + half_w).ceil() as i64 {
+            let (dx, dy) = ((x as f64 - cx) / half_w, (y as f64 - cy) / half_h);
+            if dx * dx + dy * dy > 1.0 || !inside(grey.width(), grey.height(), x, y) {
+                continue;
+            }
+            let xf = x as f64;
+            if (x0 - margin..=x1 + margin).contains(&xf) {
+                let (upper, lower) = outline.lids_at(xf.clamp(x0, x1));
+                if (upper - margin..=lower + margin).contains(&(y as f64)) {
+                    continue;
+                }
+            }
+            lens += 1;
+            let g = grey.get_pixel(x as u32, y as u32)[0];
+            if g >= GLARE_GREY && g as f64 >= cheek_grey + GLARE_ABOVE_CHEEKS {
+                glare += 1;
+            }
+        }
+    }
+    (lens, glare)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_polyline_is_read_between_its_points_in_either_order() {
+        let line = [[10.0, 20.0], [0.0, 0.0], [20.0, 0.0]];
+        assert_eq!(along(&line, 5.0), 10.0);
+        assert_eq!(along(&line, 15.0), 10.0);
+        assert_eq!(along(&line, -3.0), 0.0, "clamped at the ends");
+    }
+}
