@@ -340,3 +340,41 @@ fn every_face_rule_skips_with_the_reason_when_no_face_is_found() {
         assert!(r.message.en.contains("no face"), "{id}: {}", r.message.en);
     }
 }
+
+#[test]
+fn glasses_refused_by_the_notice_pass_the_standard_unless_tinted_or_glaring() {
+    use photocheck::Status;
+    let dir = default_model_dir();
+    fetch_models(&dir).expect("fetch the models");
+    let standard = photocheck::Checker::with_engine(
+        photocheck::Profile::preset("standard-2017").unwrap(),
+        Engine::load(&dir, 1).unwrap(),
+    );
+    let notice = photocheck::Checker::with_engine(
+        photocheck::Profile::default(),
+        Engine::load(&dir, 1).unwrap(),
+    );
+    let rule = |checker: &photocheck::Checker, file: &str, id: &str| {
+        let report = checker.check_file(&testdata(&format!("photos/{file}")));
+        report.checks.into_iter().find(|c| c.id == id)
+    };
+    for file in ["glasses.jpg", "glasses_tinted.jpg", "glasses_glare.jpg"] {
+        let refused = rule(&notice, file, "glasses.none").unwrap();
+        assert_eq!(refused.status, Status::Fail, "{file} under the notice");
+        assert!(rule(&standard, file, "glasses.none").is_none(), "{file}");
+    }
+    let clear = rule(&standard, "glasses.jpg", "glasses.clear").unwrap();
+    assert_eq!(clear.status, Status::Pass, "{}", clear.message.en);
+    let tinted = rule(&standard, "glasses_tinted.jpg", "glasses.clear").unwrap();
+    assert_eq!(tinted.status, Status::Fail);
+    assert!(tinted.message.en.contains("tinted") && !tinted.message.en.contains("glare"));
+    let glare = rule(&standard, "glasses_glare.jpg", "glasses.clear").unwrap();
+    assert_eq!(glare.status, Status::Fail);
+    assert!(glare.message.en.contains("glare") && !glare.message.en.contains("tinted"));
+    // The reference wears no glasses: glasses.clear passes it under the standard.
+    let none = rule(&standard, "reference.jpg", "glasses.clear").unwrap();
+    assert_eq!(
+        (none.status, none.message.en.as_str()),
+        (Status::Pass, "no glasses")
+    );
+}
