@@ -38,23 +38,30 @@ pub struct Lenses {
     pub glare: f64,
 }
 
-/// One eye's outline: the lids as polylines from the outer to the inner corner.
+/// One eye's outline: its outer and inner corner, and the lids' points ordered by column
+/// for reading a lid's height.
 struct EyeOutline {
-    upper: Vec<Point>,
-    lower: Vec<Point>,
+    corners: (Point, Point),
+    upper_by_x: Vec<Point>,
+    lower_by_x: Vec<Point>,
 }
 
 impl EyeOutline {
     fn of(face: &FaceDetail, upper: &[usize], lower: &[usize]) -> EyeOutline {
-        let points = |ids: &[usize]| ids.iter().map(|&i| face.point(i)).collect();
+        let points = |ids: &[usize]| -> Vec<Point> { ids.iter().map(|&i| face.point(i)).collect() };
+        let by_x = |mut line: Vec<Point>| {
+            line.sort_by(|a, b| a[0].total_cmp(&b[0]));
+            line
+        };
         EyeOutline {
-            upper: points(upper),
-            lower: points(lower),
+            corners: (face.point(upper[0]), face.point(upper[upper.len() - 1])),
+            upper_by_x: by_x(points(upper)),
+            lower_by_x: by_x(points(lower)),
         }
     }
 
     fn corners(&self) -> (Point, Point) {
-        (self.upper[0], self.upper[self.upper.len() - 1])
+        self.corners
     }
 
     fn width(&self) -> f64 {
@@ -75,14 +82,13 @@ impl EyeOutline {
 
     /// The upper and lower lid's height at column `x` (inside the corners).
     fn lids_at(&self, x: f64) -> (f64, f64) {
-        (along(&self.upper, x), along(&self.lower, x))
+        (along(&self.upper_by_x, x), along(&self.lower_by_x, x))
     }
 }
 
-/// The height of a polyline at column `x`, linearly between its points (clamped at its ends).
-fn along(line: &[Point], x: f64) -> f64 {
-    let mut sorted: Vec<Point> = line.to_vec();
-    sorted.sort_by(|a, b| a[0].total_cmp(&b[0]));
+/// The height of a polyline whose points are ordered by column at column `x`, linearly
+/// between its points (clamped at its ends).
+fn along(sorted: &[Point], x: f64) -> f64 {
     let first = sorted[0];
     let last = sorted[sorted.len() - 1];
     if x <= first[0] as f64 {
@@ -214,8 +220,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_polyline_is_read_between_its_points_in_either_order() {
-        let line = [[10.0, 20.0], [0.0, 0.0], [20.0, 0.0]];
+    fn a_polyline_is_read_between_its_points() {
+        let line = [[0.0, 0.0], [10.0, 20.0], [20.0, 0.0]];
         assert_eq!(along(&line, 5.0), 10.0);
         assert_eq!(along(&line, 15.0), 10.0);
         assert_eq!(along(&line, -3.0), 0.0, "clamped at the ends");
