@@ -78,7 +78,8 @@ impl BatchIndex {
         });
     }
 
-    /// For each photo (by the order added) that collides with others: whom and why.
+    /// For each photo (by the order added) that collides with others: whom and why, the
+    /// others named in the order they were added (by student number, id, then face).
     /// Photos whose face hashes are at most `max_distance` bits apart are the same. Work
     /// grows with the number of distinct hashes squared, never with the copies of one.
     pub fn collisions(&self, max_distance: u32) -> HashMap<usize, Found> {
@@ -91,10 +92,12 @@ impl BatchIndex {
                     groups.entry(k).or_default().push(i);
                 }
             }
+            let mut groups: Vec<Vec<usize>> =
+                groups.into_values().filter(|m| m.len() > 1).collect();
+            // Members are in the order added; groups too, so that reports do not change
+            // from run to run with the hash map's order.
+            groups.sort_unstable_by_key(|m| m[0]);
             groups
-                .into_values()
-                .filter(|m| m.len() > 1)
-                .collect::<Vec<_>>()
         };
         for (members, why) in groups(&|e| e.number.as_ref())
             .into_iter()
@@ -118,7 +121,8 @@ impl BatchIndex {
                 buckets.entry(h).or_default().push(i);
             }
         }
-        let buckets: Vec<([u64; 4], Vec<usize>)> = buckets.into_iter().collect();
+        let mut buckets: Vec<([u64; 4], Vec<usize>)> = buckets.into_iter().collect();
+        buckets.sort_unstable_by_key(|(_, members)| members[0]);
         for (a, (ha, ma)) in buckets.iter().enumerate() {
             if ma.len() > 1 {
                 for &me in ma {
@@ -190,6 +194,25 @@ mod tests {
             !found.contains_key(&4),
             "a different photo of another student"
         );
+    }
+
+    #[test]
+    fn the_photos_named_are_the_first_added_in_the_order_added() {
+        let mut index = BatchIndex::default();
+        // Seven near-identical photos, each a different hash one or two bits from the
+        // others: photo 3 collides with the six others and names the first five of them.
+        for i in 0..7u64 {
+            index.add(&photo(
+                &format!("{i}.jpg"),
+                &format!("n{i}"),
+                &format!("id{i}"),
+                [1 << i, 0, 0, 0],
+            ));
+        }
+        let found = index.collisions(24);
+        let named: Vec<&str> = found[&3].named.iter().map(|(f, _)| f.as_str()).collect();
+        assert_eq!(named, ["0.jpg", "1.jpg", "2.jpg", "4.jpg", "5.jpg"]);
+        assert_eq!(found[&3].more, 1);
     }
 
     #[test]
