@@ -34,11 +34,15 @@ const MODEL_FILES: [&str; 8] = [
 ];
 
 /// The fetch step and what it reads, embedded so that an installed binary can run it.
-const FETCH_FILES: [(&str, &str); 4] = [
+const FETCH_FILES: [(&str, &str); 5] = [
     ("fetch.py", include_str!("../../../models/fetch.py")),
     (
         "tflite2onnx.py",
         include_str!("../../../models/tflite2onnx.py"),
+    ),
+    (
+        "fast_prelu.py",
+        include_str!("../../../models/fast_prelu.py"),
     ),
     ("models.toml", include_str!("../../../models/models.toml")),
     ("golden.json", include_str!("../../../models/golden.json")),
