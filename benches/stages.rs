@@ -40,7 +40,13 @@ fn stages(c: &mut Criterion) {
     let photo = intake::load(&jpeg, &profile).expect("decode");
     let timings = Timings::default();
     let analysis = analyse(&engine, &photo.working, &timings).expect("analysis");
-    let m = measurements("000000.jpg", &photo, Ok(analysis.clone()), &profile);
+    let m = measurements(
+        "000000.jpg",
+        &photo,
+        Ok(analysis.clone()),
+        &profile,
+        &timings,
+    );
     let full = Checker::with_engine(
         profile.clone(),
         Engine::load(&model_dir(), 1).expect("load the models"),
@@ -57,7 +63,7 @@ fn stages(c: &mut Criterion) {
     group.bench_function("measure", |b| {
         b.iter_batched(
             || Ok(analysis.clone()),
-            |a| measurements("000000.jpg", &photo, a, &profile),
+            |a| measurements("000000.jpg", &photo, a, &profile, &timings),
             BatchSize::SmallInput,
         )
     });

@@ -158,27 +158,54 @@ fn crown(mask: &GrayImage, x0: f32, x1: f32) -> Option<f64> {
     (top > 0).then_some(top as f64)
 }
 
-/// A mask of the polygon through the mesh points `indices`, and its pixel count.
-fn polygon_mask(
-    face: &FaceDetail,
-    indices: &[usize],
-    width: u32,
-    height: u32,
-) -> (GrayImage, usize) {
-    let mut mask = GrayImage::new(width, height);
-    let mut points: Vec<imageproc::point::Point<i32>> = indices
-        .iter()
-        .map(|&i| {
-            let p = face.point(i);
-            imageproc::point::Point::new(p[0].round() as i32, p[1].round() as i32)
-        })
-        .collect();
-    points.dedup();
-    if points.len() >= 3 && points.first() != points.last() {
-        draw_polygon_mut(&mut mask, &points, Luma([255]));
+/// The pixels inside the polygon through the mesh points `indices` (as imageproc fills it),
+/// held for the polygon's bounding box within the image only.
+struct PolygonMask {
+    left: u32,
+    top: u32,
+    inside: GrayImage,
+}
+
+impl PolygonMask {
+    fn new(face: &FaceDetail, indices: &[usize], width: u32, height: u32) -> PolygonMask {
+        let mut points: Vec<[i32; 2]> = indices
+            .iter()
+            .map(|&i| face.point(i).map(|c| c.round() as i32))
+            .collect();
+        points.dedup();
+        let clamp = |v: i32, most: u32| v.clamp(0, most as i32) as u32;
+        let lowest = |axis: usize| points.iter().map(|p| p[axis]).min().unwrap_or(0);
+        let highest = |axis: usize| points.iter().map(|p| p[axis] + 1).max().unwrap_or(0);
+        let (left, top) = (clamp(lowest(0), width), clamp(lowest(1), height));
+        let (right, bottom) = (clamp(highest(0), width), clamp(highest(1), height));
+        let mut inside = GrayImage::new(right - left, bottom - top);
+        if points.len() >= 3 && points.first() != points.last() && !inside.is_empty() {
+            let shifted: Vec<imageproc::point::Point<i32>> = points
+                .iter()
+                .map(|p| imageproc::point::Point::new(p[0] - left as i32, p[1] - top as i32))
+                .collect();
+            draw_polygon_mut(&mut inside, &shifted, Luma([255]));
+        }
+        PolygonMask { left, top, inside }
     }
-    let count = mask.pixels().filter(|p| p[0] > 0).count();
-    (mask, count)
+
+    /// Whether image pixel (x, y) is inside.
+    fn contains(&self, x: u32, y: u32) -> bool {
+        x >= self.left
+            && y >= self.top
+            && self
+                .inside
+                .get_pixel_checked(x - self.left, y - self.top)
+                .is_some_and(|p| p[0] > 0)
+    }
+
+    /// The image pixels inside, row by row.
+    fn pixels(&self) -> impl Iterator<Item = (u32, u32)> + '_ {
+        self.inside
+            .enumerate_pixels()
+            .filter(|(_, _, p)| p[0] > 0)
+            .map(|(x, y, _)| (x + self.left, y + self.top))
+    }
 }
 
 /// Skin colour statistics: mean luma and saturation of a small square around a point.
@@ -217,7 +244,7 @@ fn teeth(image: &RgbImage, face: &FaceDetail) -> f64 {
     }
     let skin_luma = cheeks.iter().map(|c| c.0).sum::<f64>() / cheeks.len() as f64;
     let skin_sat = cheeks.iter().map(|c| c.1).sum::<f64>() / cheeks.len() as f64;
-    let (mask, _) = polygon_mask(face, &mesh::INNER_LIPS, image.width(), image.height());
+    let mask = PolygonMask::new(face, &mesh::INNER_LIPS, image.width(), image.height());
     let mouth_width = dist(
         face.point(mesh::MOUTH_CORNERS[0]),
         face.point(mesh::MOUTH_CORNERS[1]),
@@ -226,10 +253,7 @@ fn teeth(image: &RgbImage, face: &FaceDetail) -> f64 {
         return 0.0;
     }
     let mut teeth = 0.0;
-    for (x, y, m) in mask.enumerate_pixels() {
-        if m[0] == 0 {
-            continue;
-        }
+    for (x, y) in mask.pixels() {
         let [r, g, b] = image.get_pixel(x, y).0.map(|c| c as f64);
         let (max, min) = (r.max(g).max(b), r.min(g).min(b));
         let sat = if max > 0.0 { (max - min) / max } else { 0.0 };
@@ -377,11 +401,11 @@ fn lip_saturation(image: &RgbImage, face: &FaceDetail) -> f64 {
     const OUTER_LIPS: [usize; 20] = [
         61, 185, 40, 39, 37, 0, 267, 269, 270, 409, 291, 375, 321, 405, 314, 17, 84, 181, 91, 146,
     ];
-    let (outer, _) = polygon_mask(face, &OUTER_LIPS, image.width(), image.height());
-    let (inner, _) = polygon_mask(face, &mesh::INNER_LIPS, image.width(), image.height());
+    let outer = PolygonMask::new(face, &OUTER_LIPS, image.width(), image.height());
+    let inner = PolygonMask::new(face, &mesh::INNER_LIPS, image.width(), image.height());
     let (mut n, mut sat) = (0.0, 0.0);
-    for (x, y, m) in outer.enumerate_pixels() {
-        if m[0] == 0 || inner.get_pixel(x, y)[0] > 0 {
+    for (x, y) in outer.pixels() {
+        if inner.contains(x, y) {
             continue;
         }
         let [r, g, b] = image.get_pixel(x, y).0.map(|c| c as f64);
@@ -410,6 +434,37 @@ fn lip_saturation(image: &RgbImage, face: &FaceDetail) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn polygon_mask_holds_the_pixels_imageproc_fills_on_the_whole_image() {
+        let mut analysis = crate::rules::test_support::test_analysis();
+        let face = analysis.main.as_mut().unwrap();
+        let (w, h) = (120, 90);
+        // Lips as a zigzag that leaves the image on the left and at the bottom.
+        for (k, &i) in mesh::INNER_LIPS.iter().enumerate() {
+            let t = k as f32 / mesh::INNER_LIPS.len() as f32 * std::f32::consts::TAU;
+            let r = if k % 2 == 0 { 60.0 } else { 25.0 };
+            face.mesh[i] = [20.0 + r * t.cos(), 60.0 + r * t.sin(), 0.0];
+        }
+        let mask = PolygonMask::new(face, &mesh::INNER_LIPS, w, h);
+        let mut whole = GrayImage::new(w, h);
+        let points: Vec<imageproc::point::Point<i32>> = mesh::INNER_LIPS
+            .iter()
+            .map(|&i| face.point(i).map(|c| c.round() as i32))
+            .map(|[x, y]| imageproc::point::Point::new(x, y))
+            .collect();
+        draw_polygon_mut(&mut whole, &points, Luma([255]));
+        let expected: Vec<(u32, u32)> = whole
+            .enumerate_pixels()
+            .filter(|(_, _, p)| p[0] > 0)
+            .map(|(x, y, _)| (x, y))
+            .collect();
+        assert!(expected.len() > 500, "the polygon covers part of the image");
+        assert_eq!(mask.pixels().collect::<Vec<_>>(), expected);
+        for (x, y, p) in whole.enumerate_pixels() {
+            assert_eq!(mask.contains(x, y), p[0] > 0, "({x}, {y})");
+        }
+    }
 
     #[test]
     fn crown_is_the_first_person_row_over_the_face() {

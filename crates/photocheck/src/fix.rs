@@ -60,7 +60,13 @@ pub fn fix(checker: &Checker, name: &str, bytes: &[u8]) -> FixOutcome {
         Err(e) => return declined(vec![Message::new(e.message.clone(), e.message)]),
     };
     let photo = Photo::new(facts, &image, profile);
-    let m = crate::measurements(name, &photo, checker.analyse(&photo), profile);
+    let m = crate::measurements(
+        name,
+        &photo,
+        checker.analyse(&photo),
+        profile,
+        checker.timings(),
+    );
     let checks = rules::run_all(&m, profile);
     let failing: Vec<&CheckResult> = checks
         .iter()

@@ -3,6 +3,7 @@
 use image::{GrayImage, RgbImage};
 use palette::color_difference::Ciede2000;
 use palette::{IntoColor, Lab, Srgb};
+use std::cell::Cell;
 
 /// Brightness facts of a region.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -51,11 +52,56 @@ pub fn hash_distance(a: &[u64; 4], b: &[u64; 4]) -> u32 {
     a.iter().zip(b).map(|(x, y)| (x ^ y).count_ones()).sum()
 }
 
-/// CIELAB of an sRGB colour.
+/// CIELAB of an sRGB colour (memoised per thread: measures convert hundreds of thousands
+/// of pixels per photo, of far fewer colours).
 pub fn lab_of(rgb: [u8; 3]) -> Lab {
+    type Memo = ColourMemo<Lab, fn([u8; 3]) -> Lab>;
+    thread_local! {
+        static LAB: Memo = ColourMemo::new(convert_to_lab);
+    }
+    LAB.with(|memo| memo.get(rgb))
+}
+
+fn convert_to_lab(rgb: [u8; 3]) -> Lab {
     Srgb::new(rgb[0], rgb[1], rgb[2])
         .into_format::<f32>()
         .into_color()
+}
+
+/// A memo of a function of sRGB colours. Photos repeat colours (a flat backdrop, skin, JPEG's
+/// smooth blocks), so a measure that computes CIELAB work per pixel does it about once per
+/// colour. Direct-mapped: a colour whose slot another took is computed again, so the memo
+/// stays small (about 100 KB) and its answers are always the function's.
+pub struct ColourMemo<T, F> {
+    slots: Vec<Cell<(u32, T)>>,
+    compute: F,
+}
+
+/// Slots of a [`ColourMemo`] (a power of two).
+const MEMO_SLOTS: usize = 1 << 12;
+/// The key of an empty slot: no colour's (colours use the low 24 bits).
+const MEMO_EMPTY: u32 = u32::MAX;
+
+impl<T: Copy + Default, F: Fn([u8; 3]) -> T> ColourMemo<T, F> {
+    pub fn new(compute: F) -> Self {
+        ColourMemo {
+            slots: vec![Cell::new((MEMO_EMPTY, T::default())); MEMO_SLOTS],
+            compute,
+        }
+    }
+
+    /// `compute(rgb)`, from the memo when this colour was the last in its slot.
+    pub fn get(&self, rgb: [u8; 3]) -> T {
+        let key = u32::from_le_bytes([rgb[0], rgb[1], rgb[2], 0]);
+        let slot = &self.slots[(key.wrapping_mul(0x9E37_79B1) >> 20) as usize % MEMO_SLOTS];
+        let (held, value) = slot.get();
+        if held == key {
+            return value;
+        }
+        let value = (self.compute)(rgb);
+        slot.set((key, value));
+        value
+    }
 }
 
 /// CIEDE2000 colour difference.
@@ -163,26 +209,28 @@ pub fn background(
     is_background: impl Fn(u32, u32) -> bool,
     step: u32,
 ) -> Option<Background> {
-    let mut samples: Vec<(u32, Lab)> = Vec::new();
+    let mut samples: Vec<(u32, [u8; 3])> = Vec::new();
     for y in (0..image.height()).step_by(step as usize) {
         for x in (0..image.width()).step_by(step as usize) {
             if is_background(x, y) {
-                samples.push((y, lab_of(image.get_pixel(x, y).0)));
+                samples.push((y, image.get_pixel(x, y).0));
             }
         }
     }
     if samples.is_empty() {
         return None;
     }
-    let median = median_lab(samples.iter().map(|s| s.1));
-    let mut distances: Vec<f64> = samples.iter().map(|s| delta_e(s.1, median)).collect();
+    let lab = |s: &(u32, [u8; 3])| lab_of(s.1);
+    let median = median_lab(samples.iter().map(lab));
+    let from_median = ColourMemo::new(|rgb| delta_e(lab_of(rgb), median));
+    let mut distances: Vec<f64> = samples.iter().map(|s| from_median.get(s.1)).collect();
     let spread = percentile(&mut distances, 0.9);
     let (min_y, max_y) = samples
         .iter()
         .fold((u32::MAX, 0), |(lo, hi), s| (lo.min(s.0), hi.max(s.0)));
     let mid = (min_y + max_y) / 2;
-    let upper = median_lab(samples.iter().filter(|s| s.0 <= mid).map(|s| s.1));
-    let lower_samples: Vec<Lab> = samples.iter().filter(|s| s.0 > mid).map(|s| s.1).collect();
+    let upper = median_lab(samples.iter().filter(|s| s.0 <= mid).map(lab));
+    let lower_samples: Vec<Lab> = samples.iter().filter(|s| s.0 > mid).map(lab).collect();
     let gradient = if lower_samples.is_empty() {
         0.0
     } else {
@@ -225,6 +273,32 @@ pub fn percentile(values: &mut [f64], q: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn colour_memo_answers_as_the_function_and_computes_a_repeated_colour_once() {
+        let calls = Cell::new(0);
+        let memo = ColourMemo::new(|rgb: [u8; 3]| {
+            calls.set(calls.get() + 1);
+            rgb[0] as u32 * 65536 + rgb[1] as u32 * 256 + rgb[2] as u32
+        });
+        // Far more colours than slots: many share a slot and push each other out.
+        let colours: Vec<[u8; 3]> = (0..20_000u32)
+            .map(|i| [(i * 7) as u8, (i * 13 / 256) as u8, (i % 251) as u8])
+            .collect();
+        for &rgb in colours.iter().chain(&colours) {
+            let want = rgb[0] as u32 * 65536 + rgb[1] as u32 * 256 + rgb[2] as u32;
+            assert_eq!(memo.get(rgb), want);
+        }
+        let before = calls.get();
+        for _ in 0..100 {
+            memo.get([1, 2, 3]);
+        }
+        assert!(
+            calls.get() <= before + 1,
+            "a repeated colour is computed once"
+        );
+        assert_eq!(lab_of([67, 142, 219]), convert_to_lab([67, 142, 219]));
+    }
 
     #[test]
     fn two_blown_channels_count_as_colour_clipping_and_white_does_not() {

@@ -5,7 +5,7 @@
 use crate::accessory_measures::{self, Accessories};
 use crate::analysis::{Analysis, FaceDetail, PERSON};
 use crate::face_measures::mesh::{CHEEKS, CHIN, FOREHEAD, LEFT_CHEEK, RIGHT_CHEEK};
-use crate::measure::{chroma, delta_e, hue_degrees, lab_of, Background};
+use crate::measure::{chroma, delta_e, hue_degrees, lab_of, Background, ColourMemo};
 use crate::pipeline::is_background;
 use crate::profile::ClothingNotBlue;
 use image::{GrayImage, RgbImage};
@@ -268,9 +268,10 @@ fn backdrop_cells(image: &RgbImage, analysis: &Analysis, backdrop: Lab) -> Vec<b
             (cell / columns) * CLOTHING_STEP,
         )
     };
+    let continues_backdrop = ColourMemo::new(|rgb| delta_e(lab_of(rgb), backdrop) <= BACKDROP_NEAR);
     let near = |cell: u32| {
         let (x, y) = pixel(cell);
-        delta_e(lab_of(image.get_pixel(x, y).0), backdrop) <= BACKDROP_NEAR
+        continues_backdrop.get(image.get_pixel(x, y).0)
     };
     let mut reached = vec![false; (columns * rows) as usize];
     let mut queue: VecDeque<u32> = (0..columns * rows)
@@ -309,10 +310,8 @@ fn clothing_blue(image: &RgbImage, samples: &[[u8; 3]], spec: &ClothingNotBlue) 
     if samples.len() * per_sample * 100 < (image.width() * image.height()) as usize {
         return None;
     }
-    let blue = samples
-        .iter()
-        .filter(|&&rgb| is_blue_clothing(spec, rgb))
-        .count();
+    let is_blue = ColourMemo::new(|rgb| is_blue_clothing(spec, rgb));
+    let blue = samples.iter().filter(|&&rgb| is_blue.get(rgb)).count();
     Some(blue as f64 / samples.len() as f64)
 }
 
@@ -433,6 +432,7 @@ fn band_hair(
     near: f64,
 ) -> BandHair {
     let (w, h) = image.dimensions();
+    let is_hair = ColourMemo::new(|rgb| delta_e(lab_of(rgb), hair) <= near);
     let mut count = BandHair {
         inside: 0,
         person: 0,
@@ -448,7 +448,7 @@ fn band_hair(
             continue;
         }
         count.person += 1;
-        if delta_e(lab_of(image.get_pixel(x, y).0), hair) <= near {
+        if is_hair.get(image.get_pixel(x, y).0) {
             count.hairy += 1;
         }
     }
@@ -541,13 +541,14 @@ fn outer_shoulder_colour(
 ) -> Option<Lab> {
     let (fw, centre, chin) = (face_width(face), centre_x(face), face.point(CHIN)[1]);
     let bottom = chin + 1.2 * fw;
+    let is_skin = ColourMemo::new(|rgb| looks_like_skin(lab_of(rgb), skin));
     let cloth: Vec<[u8; 3]> = clothing
         .samples_where(image, |x, y| {
             let out = (x - centre).abs();
             (1.05 * fw..=1.6 * fw).contains(&out) && y <= bottom
         })
         .into_iter()
-        .filter(|&rgb| !looks_like_skin(lab_of(rgb), skin))
+        .filter(|&rgb| !is_skin.get(rgb))
         .collect();
     median_lab(&cloth)
 }
@@ -575,6 +576,7 @@ fn hair_in_front(
     hair: Lab,
     near: f64,
 ) -> Option<f64> {
+    let is_hair = ColourMemo::new(|rgb| delta_e(lab_of(rgb), hair) <= near);
     let (mut points, mut person, mut hairy) = (0usize, 0usize, 0usize);
     for [left, top, right, bottom] in shoulder_fronts(face) {
         let mut y = top;
@@ -584,7 +586,7 @@ fn hair_in_front(
                 points += 1;
                 if surely_person(analysis, x, y) {
                     person += 1;
-                    if delta_e(lab_of(image.get_pixel(x as u32, y as u32).0), hair) <= near {
+                    if is_hair.get(image.get_pixel(x as u32, y as u32).0) {
                         hairy += 1;
                     }
                 }
@@ -683,6 +685,7 @@ fn bare_shoulders(
 ) -> Option<f64> {
     let fw = face_width(face);
     let (w, h) = image.dimensions();
+    let is_skin = ColourMemo::new(|rgb| looks_like_skin(lab_of(rgb), skin));
     let (mut person, mut bare) = (0usize, 0usize);
     // The outermost point of each side: the inner ones can meet the neck on a tilted body.
     for [px, py] in [points[2], points[5]] {
@@ -697,7 +700,7 @@ fn bare_shoulders(
                     continue;
                 }
                 person += 1;
-                if looks_like_skin(lab_of(image.get_pixel(x, y).0), skin) {
+                if is_skin.get(image.get_pixel(x, y).0) {
                     bare += 1;
                 }
             }

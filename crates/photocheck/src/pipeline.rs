@@ -136,7 +136,7 @@ impl Checker {
     fn judge(&self, name: &str, photo: &Photo) -> PhotoReport {
         let analysis = self.analyse(photo);
         let m = self.timings.time("measure", || {
-            measurements(name, photo, analysis, &self.profile)
+            measurements(name, photo, analysis, &self.profile, &self.timings)
         });
         // Drawn once, for the overlay file and the report's preview alike.
         let drawn = match &m.analysis {
@@ -206,32 +206,42 @@ pub fn measurements(
     photo: &Photo,
     analysis: Result<Analysis, String>,
     profile: &Profile,
+    timings: &Timings,
 ) -> Measurements {
     let working = &photo.working;
     let (w, h) = working.dimensions();
     // One grey copy per photo: the face's box, the face measures and the fingerprint use it.
-    let grey = image::imageops::grayscale(working);
-    let face = analysis
-        .as_ref()
-        .ok()
-        .and_then(|a| a.faces.first())
-        .and_then(|f| measure::clip_box(f.bbox, w, h))
-        .map(|(x, y, bw, bh)| image::imageops::crop_imm(&grey, x, y, bw, bh).to_image());
-    let fingerprint = measure::difference_hash(face.as_ref().unwrap_or(&grey));
-    let sharpness = face.as_ref().and_then(measure::sharpness);
-    let exposure = face.as_ref().map(|f| measure::exposure(f, |_, _| true));
-    let background = match &analysis {
+    let (grey, fingerprint, sharpness, exposure, colour_clipped) =
+        timings.time("measure: grey, hash, sharpness, exposure", || {
+            let grey = image::imageops::grayscale(working);
+            let face = analysis
+                .as_ref()
+                .ok()
+                .and_then(|a| a.faces.first())
+                .and_then(|f| measure::clip_box(f.bbox, w, h))
+                .map(|(x, y, bw, bh)| image::imageops::crop_imm(&grey, x, y, bw, bh).to_image());
+            let fingerprint = measure::difference_hash(face.as_ref().unwrap_or(&grey));
+            let sharpness = face.as_ref().and_then(measure::sharpness);
+            let exposure = face.as_ref().map(|f| measure::exposure(f, |_, _| true));
+            let clipped = measure::colour_clipped(working);
+            (grey, fingerprint, sharpness, exposure, clipped)
+        });
+    let background = timings.time("measure: background", || match &analysis {
         Ok(a) => measure::background(working, |x, y| is_background(a, x, y), BACKGROUND_STEP),
         Err(_) => measure::background(working, measure::border_region(w, h), BACKGROUND_STEP),
-    };
-    let face_measures = analysis
-        .as_ref()
-        .ok()
-        .and_then(|a| face_measures::measure(working, &grey, a));
-    let person = analysis.as_ref().ok().and_then(|a| {
-        let blue = &profile.rules.clothing_not_blue.params;
-        let hair_near = profile.rules.ears_visible.params.hair_delta_e;
-        person_measures::measure(working, a, background.as_ref(), blue, hair_near)
+    });
+    let face_measures = timings.time("measure: face", || {
+        analysis
+            .as_ref()
+            .ok()
+            .and_then(|a| face_measures::measure(working, &grey, a))
+    });
+    let person = timings.time("measure: person", || {
+        analysis.as_ref().ok().and_then(|a| {
+            let blue = &profile.rules.clothing_not_blue.params;
+            let hair_near = profile.rules.ears_visible.params.hair_delta_e;
+            person_measures::measure(working, a, background.as_ref(), blue, hair_near)
+        })
     });
     Measurements {
         file_name: name.to_string(),
@@ -240,7 +250,7 @@ pub fn measurements(
         height: photo.height,
         sharpness,
         exposure,
-        colour_clipped: measure::colour_clipped(working),
+        colour_clipped,
         background,
         analysis,
         face: face_measures,
