@@ -4,9 +4,14 @@
 //! and per model, cold start, and peak memory of whole `photocheck check` processes.
 //! Every figure is the median of `--runs` runs.
 //!
+//! With `--baseline FILE` (an earlier summary, such as `benches/baseline.json`) it also
+//! prints which figures moved by more than the noise (see `compare.rs`).
+//!
 //! `bench-summary three-models FOLDER` instead prints the photos/s of the work the Python
 //! MediaPipe pipeline does (face detection, face mesh, person mask, background mean), for
 //! `benches/mediapipe_compare.py`.
+
+mod compare;
 
 use clap::{Parser, Subcommand};
 use photocheck::analysis::{detect_faces, face_mesh, infer_alone, person_mask, Model, ModelInput};
@@ -32,6 +37,10 @@ struct Args {
     /// Where the JSON summary goes (also printed).
     #[arg(long, default_value = "target/bench-summary.json")]
     out: PathBuf,
+    /// An earlier summary to compare with: the figures measured against the model floor,
+    /// and peak memory, each named when it moved by more than the noise.
+    #[arg(long)]
+    baseline: Option<PathBuf>,
     #[command(subcommand)]
     command: Option<Mode>,
 }
@@ -321,13 +330,14 @@ fn main() {
                 "photos_per_s": round2(rate),
                 "runs": rates.iter().map(|r| round2(*r)).collect::<Vec<_>>(),
                 "model_floor_photos_per_s": round2(floor_rate),
+                "model_floor_runs": floor_rates.iter().map(|r| round2(*r)).collect::<Vec<_>>(),
                 "fraction_of_floor": round2(rate / floor_rate),
                 "three_models_photos_per_s": round2(median(three)),
                 "stage_median_ms": stages,
             }),
         );
     }
-    let summary = json!({
+    let mut summary = json!({
         "photocheck": env!("CARGO_PKG_VERSION"),
         "photos": args.photos,
         "runs": args.runs,
@@ -338,10 +348,24 @@ fn main() {
         "cold_start_ms": round2(median(cold)),
         "whole_process": memory,
     });
+    let mut comparison = None;
+    if let Some(path) = &args.baseline {
+        let baseline: Value = std::fs::read_to_string(path)
+            .map_err(|e| e.to_string())
+            .and_then(|t| serde_json::from_str(&t).map_err(|e| e.to_string()))
+            .unwrap_or_else(|e| panic!("cannot read the baseline {}: {e}", path.display()));
+        let rows = compare::compare(&baseline, &summary);
+        let noise = compare::noise(&summary);
+        summary["comparison"] = compare::to_json(&path.display().to_string(), &rows, noise);
+        comparison = Some(compare::table(&rows, noise));
+    }
     let text = serde_json::to_string_pretty(&summary).expect("serialise");
     if let Some(parent) = args.out.parent() {
         std::fs::create_dir_all(parent).expect("create the summary's folder");
     }
     std::fs::write(&args.out, &text).expect("write the summary");
     println!("{text}");
+    if let Some(table) = comparison {
+        println!("{table}");
+    }
 }
