@@ -4,7 +4,7 @@
 
 use crate::analysis::{Analysis, FaceDetail};
 use crate::face_measures::mesh::{CHIN, LOBE_LEVEL};
-use crate::measure::{chroma, delta_e, lab_of};
+use crate::measure::{chroma, delta_e, lab_of, ColourMemo};
 use crate::person_measures::{face_frame, face_width, hair_region, surely_person};
 use image::imageops::interpolate_bilinear;
 use image::{GrayImage, Luma, RgbImage};
@@ -80,6 +80,14 @@ impl Window {
         let columns = ((self.across[1] - self.across[0]) * SAMPLES_PER_FACE) as u32;
         let rows = ((self.down[1] - self.down[0]) * SAMPLES_PER_FACE) as u32;
         let to_image = face_frame(face, self.origin, self.outward);
+        // Each colour's grey level and whether it is colourless.
+        let facts = ColourMemo::new(|rgb| {
+            let lab = lab_of(rgb);
+            (
+                (lab.l * GREY_PER_LIGHTNESS).round() as u8,
+                chroma(lab) <= max_chroma,
+            )
+        });
         let mut lightness = GrayImage::new(columns, rows);
         let mut colourless = Vec::with_capacity((columns * rows) as usize);
         for v in 0..rows {
@@ -89,9 +97,10 @@ impl Window {
                     self.down[0] + v as f32 / SAMPLES_PER_FACE,
                 ]);
                 // Pixel centres sit at half-integer image coordinates.
-                let lab = lab_of(interpolate_bilinear(image, x - 0.5, y - 0.5)?.0);
-                lightness.put_pixel(u, v, Luma([(lab.l * GREY_PER_LIGHTNESS).round() as u8]));
-                colourless.push(chroma(lab) <= max_chroma);
+                let (grey, is_colourless) =
+                    facts.get(interpolate_bilinear(image, x - 0.5, y - 0.5)?.0);
+                lightness.put_pixel(u, v, Luma([grey]));
+                colourless.push(is_colourless);
             }
         }
         Some(Samples {
@@ -261,15 +270,16 @@ pub fn hair_ornament_samples<'a>(
                 .all(|dx| surely_person(analysis, x as f32 + dx * inset, y as f32 + dy * inset))
         })
     };
-    let vivid = move |lab: Lab| {
+    let vivid = ColourMemo::new(move |rgb| {
+        let lab = lab_of(rgb);
         chroma(lab) >= ORNAMENT_MIN_CHROMA
             && ((lab.a - skin.a) as f64).hypot((lab.b - skin.b) as f64) >= ORNAMENT_FROM_SKIN
             && delta_e(lab, hair) >= ORNAMENT_FROM_HAIR
             && backdrop.is_none_or(|b| delta_e(lab, b) >= ORNAMENT_FROM_BACKDROP)
-    };
+    });
     hair_region(image, analysis, face)
         .filter(move |&(x, y)| well_inside(x, y))
-        .map(move |(x, y)| (x, y, vivid(lab_of(image.get_pixel(x, y).0))))
+        .map(move |(x, y)| (x, y, vivid.get(image.get_pixel(x, y).0)))
 }
 
 #[cfg(test)]

@@ -329,8 +329,8 @@ fn median(colours: impl Iterator<Item = Lab>) -> Lab {
         }
     }
     let [l, a, b] = channels.map(|mut c| {
-        c.sort_by(f32::total_cmp);
-        c[c.len() / 2]
+        let middle = c.len() / 2;
+        *c.select_nth_unstable_by(middle, f32::total_cmp).1
     });
     Lab::new(l, a, b)
 }

@@ -213,7 +213,7 @@ pub fn measurements(
     // One grey copy per photo: the face's box, the face measures and the fingerprint use it.
     let (grey, fingerprint, sharpness, exposure, colour_clipped) =
         timings.time("measure: grey, hash, sharpness, exposure", || {
-            let grey = image::imageops::grayscale(working);
+            let grey = measure::grey_of(working);
             let face = analysis
                 .as_ref()
                 .ok()
