@@ -515,7 +515,7 @@ impl Region {
 /// libm, twice per pixel of every crop. Truncation, then one down for negative fractions;
 /// from 2²³ on (and for infinities and NaN) a float is its own floor.
 fn floor(v: f32) -> f32 {
-    if !(v.abs() < 8_388_608.0) {
+    if v.is_nan() || v.abs() >= 8_388_608.0 {
         return v;
     }
     let truncated = v as i32 as f32;
