@@ -39,7 +39,7 @@ fn stages(c: &mut Criterion) {
     let jpeg = variants().swap_remove(0);
     let photo = intake::load(&jpeg, &profile).expect("decode");
     let timings = Timings::default();
-    let analysis = analyse(&engine, &photo.working, &timings).expect("analysis");
+    let analysis = analyse(&engine, &photo.working, &timings, true).expect("analysis");
     let m = measurements(
         "000000.jpg",
         &photo,
@@ -58,7 +58,7 @@ fn stages(c: &mut Criterion) {
         b.iter(|| intake::load(&jpeg, &profile).expect("decode"))
     });
     group.bench_function("analysis", |b| {
-        b.iter(|| analyse(&engine, &photo.working, &timings).expect("analysis"))
+        b.iter(|| analyse(&engine, &photo.working, &timings, true).expect("analysis"))
     });
     group.bench_function("measure", |b| {
         b.iter_batched(

@@ -127,16 +127,18 @@ const LEFT_CHEEK: usize = 454;
 const FOREHEAD: usize = 10;
 const CHIN: usize = 152;
 
-/// Runs the models on a working copy, recording each model's time in `timings`.
+/// Runs the models on a working copy, recording each model's time in `timings`. MTCNN looks
+/// for other faces only when `count_other_faces` (faces.single is the one rule reading them).
 pub fn analyse(
     engine: &Engine,
     image: &RgbImage,
     timings: &Timings,
+    count_other_faces: bool,
 ) -> Result<Analysis, ort::Error> {
     let faces = timings.time(Model::FaceDetection.stage(), || detect_faces(engine, image))?;
     // Other faces are those beside the student's: with no face found, every face rule
     // (faces.single included) says so, and there is nothing to count beside.
-    let other_faces = if faces.is_empty() {
+    let other_faces = if faces.is_empty() || !count_other_faces {
         Vec::new()
     } else {
         timings.time(Model::OtherFaces.stage(), || {

@@ -127,7 +127,8 @@ impl Checker {
             .ok_or_else(|| "未加载人脸模型 / the face models are not loaded".to_string())?;
         self.timings
             .time("analysis", || {
-                analysis::analyse(engine, &photo.working, &self.timings)
+                let count_other_faces = self.profile.rules.faces_single.enabled;
+                analysis::analyse(engine, &photo.working, &self.timings, count_other_faces)
             })
             .map_err(|e| format!("人脸分析失败 / face analysis failed: {e}"))
     }

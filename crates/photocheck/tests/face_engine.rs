@@ -31,7 +31,7 @@ fn portrait() -> RgbImage {
 }
 
 fn run(image: &RgbImage) -> Analysis {
-    analyse(engine(), image, &Default::default()).unwrap()
+    analyse(engine(), image, &Default::default(), true).unwrap()
 }
 
 #[test]
@@ -376,5 +376,30 @@ fn glasses_refused_by_the_notice_pass_the_standard_unless_tinted_or_glaring() {
     assert_eq!(
         (none.status, none.message.en.as_str()),
         (Status::Pass, "no glasses")
+    );
+}
+
+#[test]
+fn mtcnn_runs_only_when_the_profile_counts_faces() {
+    let dir = default_model_dir();
+    fetch_models(&dir).expect("fetch the models");
+    let mtcnn = photocheck::analysis::Model::OtherFaces.stage();
+    let runs = |profile: photocheck::Profile| {
+        let checker = photocheck::Checker::with_engine(profile, Engine::load(&dir, 1).unwrap());
+        checker.check_file(&testdata("photos/reference.jpg"));
+        checker
+            .timings()
+            .medians()
+            .iter()
+            .find(|(stage, _, _)| *stage == mtcnn)
+            .map_or(0, |(_, count, _)| *count)
+    };
+    assert_eq!(runs(photocheck::Profile::default()), 1);
+    let mut without = photocheck::Profile::default();
+    without.rules.faces_single.enabled = false;
+    assert_eq!(
+        runs(without),
+        0,
+        "faces.single is off: no one counts the faces"
     );
 }

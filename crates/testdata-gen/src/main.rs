@@ -71,7 +71,7 @@ fn analyse(image: &RgbImage) -> photocheck::analysis::Analysis {
         photocheck::engine::fetch_models(&dir).expect("models");
         photocheck::Engine::load(&dir, 1).expect("engine")
     });
-    photocheck::analysis::analyse(engine, image, &Default::default()).expect("analysis")
+    photocheck::analysis::analyse(engine, image, &Default::default(), true).expect("analysis")
 }
 
 /// `photo` painted where `paint` returns a colour; `paint` is given each pixel's position in
