@@ -10,6 +10,11 @@ use serde_json::{json, Value};
 /// quiet machine, and stage medians come from histograms good to about 2 %.
 pub const LEAST_NOISE: f64 = 0.10;
 
+/// Stages shorter than this share of the floor's time per photo in both summaries are left
+/// out: their medians are a few hundredths of a millisecond, below what the timings resolve,
+/// and cannot move the throughput.
+pub const LEAST_STAGE_SHARE: f64 = 0.02;
+
 /// One compared figure.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Row {
@@ -29,6 +34,12 @@ impl Row {
     }
 }
 
+/// "1 thread:", "2 threads:".
+fn at(threads: &str) -> String {
+    let plural = if threads == "1" { "" } else { "s" };
+    format!("{threads} thread{plural}:")
+}
+
 /// The machine-independent figures of a summary, by name, each with whether higher is
 /// better.
 pub fn figures(summary: &Value) -> Vec<(String, f64, bool)> {
@@ -38,14 +49,14 @@ pub fn figures(summary: &Value) -> Vec<(String, f64, bool)> {
         let floor = t["model_floor_photos_per_s"].as_f64().unwrap_or(f64::NAN);
         if let Some(rate) = t["photos_per_s"].as_f64() {
             out.push((
-                format!("{n} threads: end to end / model floor"),
+                format!("{} end to end / model floor", at(n)),
                 rate / floor,
                 true,
             ));
         }
         if let Some(rate) = t["three_models_photos_per_s"].as_f64() {
             out.push((
-                format!("{n} threads: three models / model floor"),
+                format!("{} three models / model floor", at(n)),
                 rate / floor,
                 true,
             ));
@@ -108,7 +119,9 @@ pub fn compare(baseline: &Value, now: &Value) -> Vec<Row> {
         .into_iter()
         .filter_map(|(figure, value, higher_is_better)| {
             let (_, base, _) = before.iter().find(|(f, _, _)| *f == figure)?;
-            (base.is_finite() && *base > 0.0 && value.is_finite()).then(|| Row {
+            let tiny_stage =
+                figure.ends_with("/ floor per photo") && value.max(*base) < LEAST_STAGE_SHARE;
+            (base.is_finite() && *base > 0.0 && value.is_finite() && !tiny_stage).then(|| Row {
                 change: value / base - 1.0,
                 figure,
                 baseline: *base,
@@ -122,7 +135,7 @@ pub fn compare(baseline: &Value, now: &Value) -> Vec<Row> {
 /// The comparison as a table for the log, the moves named last.
 pub fn table(rows: &[Row], noise: f64) -> String {
     let mut text = format!(
-        "{:<58} {:>9} {:>9} {:>8}\n",
+        "{:<62} {:>9} {:>9} {:>8}\n",
         "figure (against the baseline)", "baseline", "now", "change"
     );
     for r in rows {
@@ -132,7 +145,7 @@ pub fn table(rows: &[Row], noise: f64) -> String {
             None => "",
         };
         text += &format!(
-            "{:<58} {:>9.3} {:>9.3} {:>+7.1}%{mark}\n",
+            "{:<62} {:>9.3} {:>9.3} {:>+7.1}%{mark}\n",
             r.figure,
             r.baseline,
             r.now,
@@ -175,6 +188,9 @@ mod tests {
     use super::*;
 
     fn summary(rate: f64, floor: f64, measure_ms: f64, runs: [f64; 3]) -> Value {
+        // A stage far below the floor's time, which a few hundredths of a millisecond
+        // double: never compared.
+        let rules_ms = 0.0001 * runs[0];
         json!({
             "threads": { "1": {
                 "photos_per_s": rate,
@@ -182,7 +198,7 @@ mod tests {
                 "model_floor_photos_per_s": floor,
                 "model_floor_runs": [floor, floor, floor],
                 "three_models_photos_per_s": floor,
-                "stage_median_ms": { "measure": measure_ms },
+                "stage_median_ms": { "measure": measure_ms, "rules": rules_ms },
             }},
             "whole_process": { "400": { "peak_mb": 150.0 } },
         })

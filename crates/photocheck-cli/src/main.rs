@@ -428,7 +428,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     if args.timings {
         eprintln!("中位耗时 / median time per photo:");
         for (stage, count, ms) in checker.timings().medians() {
-            eprintln!("  {stage:<26}{ms:>9.2} ms  ({count} runs)");
+            eprintln!("  {stage:<30}{ms:>9.2} ms  ({count} runs)");
         }
     }
     if checked < remaining.len() {

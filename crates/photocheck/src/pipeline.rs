@@ -213,7 +213,7 @@ pub fn measurements(
     let (w, h) = working.dimensions();
     // One grey copy per photo: the face's box, the face measures and the fingerprint use it.
     let (grey, fingerprint, sharpness, exposure, colour_clipped) =
-        timings.time("measure: grey, hash, sharpness, exposure", || {
+        timings.time("measure: grey, hash, exposure", || {
             let grey = measure::grey_of(working);
             let face = analysis
                 .as_ref()
