@@ -83,7 +83,8 @@ fn convert_to_lab(rgb: [u8; 3]) -> Lab {
 /// A memo of a function of sRGB colours. Photos repeat colours (a flat backdrop, skin, JPEG's
 /// smooth blocks), so a measure that computes CIELAB work per pixel does it about once per
 /// colour. Direct-mapped: a colour whose slot another took is computed again, so the memo
-/// stays small (about 100 KB) and its answers are always the function's.
+/// stays small (4,096 slots, 64 KB for a CIELAB colour) and its answers are always the
+/// function's.
 pub struct ColourMemo<T, F> {
     slots: Vec<Cell<(u32, T)>>,
     compute: F,
