@@ -60,23 +60,19 @@ impl EyeOutline {
         }
     }
 
-    fn corners(&self) -> (Point, Point) {
-        self.corners
-    }
-
     fn width(&self) -> f64 {
-        let (a, b) = self.corners();
+        let (a, b) = self.corners;
         ((a[0] - b[0]) as f64).hypot((a[1] - b[1]) as f64)
     }
 
     fn middle(&self) -> Point {
-        let (a, b) = self.corners();
+        let (a, b) = self.corners;
         [(a[0] + b[0]) / 2.0, (a[1] + b[1]) / 2.0]
     }
 
     /// The columns the eye spans, left to right.
     fn x_range(&self) -> (f64, f64) {
-        let (a, b) = self.corners();
+        let (a, b) = self.corners;
         (a[0].min(b[0]) as f64, a[0].max(b[0]) as f64)
     }
 

@@ -268,7 +268,7 @@ fn backdrop_cells(image: &RgbImage, analysis: &Analysis, backdrop: Lab) -> Vec<b
             (cell / columns) * CLOTHING_STEP,
         )
     };
-    let continues_backdrop = ColourMemo::new(|rgb| delta_e(lab_of(rgb), backdrop) <= BACKDROP_NEAR);
+    let continues_backdrop = within(backdrop, BACKDROP_NEAR);
     let near = |cell: u32| {
         let (x, y) = pixel(cell);
         continues_backdrop.get(image.get_pixel(x, y).0)
@@ -432,7 +432,7 @@ fn band_hair(
     near: f64,
 ) -> BandHair {
     let (w, h) = image.dimensions();
-    let is_hair = ColourMemo::new(|rgb| delta_e(lab_of(rgb), hair) <= near);
+    let is_hair = within(hair, near);
     let mut count = BandHair {
         inside: 0,
         person: 0,
@@ -524,9 +524,17 @@ const SKIN_NEAR: f64 = 10.0;
 /// against the child's cheeks' 19).
 const SKIN_CHROMA_SHARE: f64 = 0.6;
 
-/// Whether a colour is bare skin like the face's (`skin`: the cheeks' colour).
-fn looks_like_skin(lab: Lab, skin: Lab) -> bool {
-    delta_e(lab, skin) <= SKIN_NEAR && chroma(lab) >= SKIN_CHROMA_SHARE * chroma(skin)
+/// Whether a colour is bare skin like the face's (`skin`: the cheeks' colour), per colour.
+fn skin_like(skin: Lab) -> ColourMemo<bool, impl Fn([u8; 3]) -> bool> {
+    ColourMemo::new(move |rgb| {
+        let lab = lab_of(rgb);
+        delta_e(lab, skin) <= SKIN_NEAR && chroma(lab) >= SKIN_CHROMA_SHARE * chroma(skin)
+    })
+}
+
+/// Whether a colour lies within `limit` (CIEDE2000) of `reference`, per colour.
+fn within(reference: Lab, limit: f64) -> ColourMemo<bool, impl Fn([u8; 3]) -> bool> {
+    ColourMemo::new(move |rgb| delta_e(lab_of(rgb), reference) <= limit)
 }
 
 /// The median colour of the clothing on the outer shoulders and upper arms (1.05–1.6 face
@@ -541,7 +549,7 @@ fn outer_shoulder_colour(
 ) -> Option<Lab> {
     let (fw, centre, chin) = (face_width(face), centre_x(face), face.point(CHIN)[1]);
     let bottom = chin + 1.2 * fw;
-    let is_skin = ColourMemo::new(|rgb| looks_like_skin(lab_of(rgb), skin));
+    let is_skin = skin_like(skin);
     let cloth: Vec<[u8; 3]> = clothing
         .samples_where(image, |x, y| {
             let out = (x - centre).abs();
@@ -576,7 +584,7 @@ fn hair_in_front(
     hair: Lab,
     near: f64,
 ) -> Option<f64> {
-    let is_hair = ColourMemo::new(|rgb| delta_e(lab_of(rgb), hair) <= near);
+    let is_hair = within(hair, near);
     let (mut points, mut person, mut hairy) = (0usize, 0usize, 0usize);
     for [left, top, right, bottom] in shoulder_fronts(face) {
         let mut y = top;
@@ -685,7 +693,7 @@ fn bare_shoulders(
 ) -> Option<f64> {
     let fw = face_width(face);
     let (w, h) = image.dimensions();
-    let is_skin = ColourMemo::new(|rgb| looks_like_skin(lab_of(rgb), skin));
+    let is_skin = skin_like(skin);
     let (mut person, mut bare) = (0usize, 0usize);
     // The outermost point of each side: the inner ones can meet the neck on a tilted body.
     for [px, py] in [points[2], points[5]] {
