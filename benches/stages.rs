@@ -3,7 +3,7 @@
 //! `cargo bench -p photocheck-benches`; the JSON summary for CI is `bench-summary`.
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use photocheck::analysis::{analyse, infer_alone, Model, ModelInput};
+use photocheck::analysis::{analyse, infer_alone, Model, ModelInput, Needs};
 use photocheck::rules::run_all;
 use photocheck::timings::Timings;
 use photocheck::{intake, measurements, Checker, Engine, Profile};
@@ -39,7 +39,7 @@ fn stages(c: &mut Criterion) {
     let jpeg = variants().swap_remove(0);
     let photo = intake::load(&jpeg, &profile).expect("decode");
     let timings = Timings::default();
-    let analysis = analyse(&engine, &photo.working, &timings, true).expect("analysis");
+    let analysis = analyse(&engine, &photo.working, &timings, Needs::ALL).expect("analysis");
     let m = measurements(
         "000000.jpg",
         &photo,
@@ -58,7 +58,7 @@ fn stages(c: &mut Criterion) {
         b.iter(|| intake::load(&jpeg, &profile).expect("decode"))
     });
     group.bench_function("analysis", |b| {
-        b.iter(|| analyse(&engine, &photo.working, &timings, true).expect("analysis"))
+        b.iter(|| analyse(&engine, &photo.working, &timings, Needs::ALL).expect("analysis"))
     });
     group.bench_function("measure", |b| {
         b.iter_batched(

@@ -72,6 +72,9 @@ pub struct FaceDetail {
     pub right_eye: Eye,
     pub left_eye: Eye,
     pub pose: HeadPose,
+    /// The face descriptor (dlib's 128-d ResNet) when it was asked for: descriptors of one
+    /// person lie close together (see [`descriptor_distance`]).
+    pub descriptor: Option<Vec<f32>>,
 }
 
 impl FaceDetail {
@@ -127,18 +130,35 @@ const LEFT_CHEEK: usize = 454;
 const FOREHEAD: usize = 10;
 const CHIN: usize = 152;
 
-/// Runs the models on a working copy, recording each model's time in `timings`. MTCNN looks
-/// for other faces only when `count_other_faces` (faces.single is the one rule reading them).
+/// The models that run only when a rule reads what they find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Needs {
+    /// MTCNN's other faces (faces.single).
+    pub other_faces: bool,
+    /// The main face's descriptor (batch.once's same person, identity.match).
+    pub descriptor: bool,
+}
+
+impl Needs {
+    /// Every model.
+    pub const ALL: Needs = Needs {
+        other_faces: true,
+        descriptor: true,
+    };
+}
+
+/// Runs the models on a working copy, recording each model's time in `timings`. MTCNN and
+/// the face descriptor run only when `needs` says so.
 pub fn analyse(
     engine: &Engine,
     image: &RgbImage,
     timings: &Timings,
-    count_other_faces: bool,
+    needs: Needs,
 ) -> Result<Analysis, ort::Error> {
     let faces = timings.time(Model::FaceDetection.stage(), || detect_faces(engine, image))?;
     // Other faces are those beside the student's: with no face found, every face rule
     // (faces.single included) says so, and there is nothing to count beside.
-    let other_faces = if faces.is_empty() || !count_other_faces {
+    let other_faces = if faces.is_empty() || !needs.other_faces {
         Vec::new()
     } else {
         timings.time(Model::OtherFaces.stage(), || {
@@ -154,12 +174,20 @@ pub fn analyse(
             let (right_eye, left_eye) =
                 timings.time(Model::Iris.stage(), || eyes(engine, image, &mesh.points))?;
             let pose = head_pose(&mesh.points, &right_eye, &left_eye);
+            let descriptor = if needs.descriptor {
+                Some(timings.time(Model::FaceDescriptor.stage(), || {
+                    face_descriptor(engine, image, &mesh.points)
+                })?)
+            } else {
+                None
+            };
             Some(FaceDetail {
                 mesh: mesh.points,
                 presence: mesh.presence,
                 right_eye,
                 left_eye,
                 pose,
+                descriptor,
             })
         }
         None => None,
@@ -188,15 +216,17 @@ pub enum Model {
     FaceMesh,
     Iris,
     PersonMask,
+    FaceDescriptor,
 }
 
 impl Model {
-    pub const ALL: [Model; 5] = [
+    pub const ALL: [Model; 6] = [
         Model::FaceDetection,
         Model::OtherFaces,
         Model::FaceMesh,
         Model::Iris,
         Model::PersonMask,
+        Model::FaceDescriptor,
     ];
 
     /// The model's stage name in timings and benchmarks.
@@ -207,6 +237,7 @@ impl Model {
             Model::FaceMesh => "model: face mesh",
             Model::Iris => "model: iris (both eyes)",
             Model::PersonMask => "model: person mask",
+            Model::FaceDescriptor => "model: face descriptor",
         }
     }
 }
@@ -232,6 +263,7 @@ impl ModelInput {
             Model::FaceMesh => (1, MESH_SIZE),
             Model::Iris => (2, IRIS_SIZE),
             Model::PersonMask => (1, SELFIE_SIZE),
+            Model::FaceDescriptor => (1, CHIP_SIZE),
         };
         let scaled = resize::resize(image, side, side, resize::Filter::Bilinear);
         let n = side as usize;
@@ -254,6 +286,7 @@ pub fn infer_alone(engine: &Engine, input: &ModelInput) -> Result<(), ort::Error
         Model::FaceMesh => &mut sessions.mesh,
         Model::Iris => &mut sessions.iris,
         Model::PersonMask => &mut sessions.selfie,
+        Model::FaceDescriptor => &mut sessions.embedder,
     };
     session.run(ort::inputs![TensorRef::from_array_view(&input.tensor)?])?;
     Ok(())
@@ -661,6 +694,97 @@ fn head_pose(mesh: &[[f32; 3]], right_eye: &Eye, left_eye: &Eye) -> HeadPose {
         pitch: fy.atan2(-facing[2]).to_degrees(),
         roll,
     }
+}
+
+// ---------------------------------------------------------------------------------------
+// Face descriptor (dlib's face recognition ResNet, 150×150 chip aligned on 5 points)
+
+/// dlib's face chip: 150 pixels with 0.25 of padding, as its descriptor net was trained on.
+const CHIP_SIZE: u32 = 150;
+const CHIP_PADDING: f32 = 0.25;
+/// Where dlib's 5 chip points lie in the unpadded chip (0–1; dlib's get_face_chip_details):
+/// the outer and inner corner of the eye on the image's right, the same of the eye on the
+/// image's left, and the bottom of the nose.
+const CHIP_TEMPLATE: [Point; 5] = [
+    [0.859_567_5, 0.213_498_2],
+    [0.646_060_5, 0.228_967_4],
+    [0.120_575_06, 0.213_727_45],
+    [0.334_085_07, 0.229_064_24],
+    [0.490_112_3, 0.627_797_5],
+];
+/// The mesh points at those places.
+const CHIP_MESH_POINTS: [usize; 5] = [263, 362, 33, 133, 2];
+
+/// The chip's region: the similarity transform that puts the mesh's 5 points nearest, in
+/// least squares, to the template's.
+fn chip_region(mesh: &[[f32; 3]]) -> Region {
+    let size = CHIP_SIZE as f32;
+    // Template points in the crop's continuous coordinates (pixel u spans u..u+1; dlib
+    // samples pixel u at u).
+    let from = CHIP_TEMPLATE
+        .map(|p| p.map(|c| (CHIP_PADDING + c) / (2.0 * CHIP_PADDING + 1.0) * size + 0.5));
+    let to = CHIP_MESH_POINTS.map(|i| [mesh[i][0], mesh[i][1]]);
+    let mean = |points: &[Point; 5]| {
+        let [x, y] = points
+            .iter()
+            .fold([0.0, 0.0], |a, p| [a[0] + p[0], a[1] + p[1]]);
+        [x / 5.0, y / 5.0]
+    };
+    let (fm, tm) = (mean(&from), mean(&to));
+    let (mut along, mut across, mut norm) = (0.0, 0.0, 0.0);
+    for (f, t) in from.iter().zip(&to) {
+        let (x, y, u, v) = (f[0] - fm[0], f[1] - fm[1], t[0] - tm[0], t[1] - tm[1]);
+        along += x * u + y * v;
+        across += x * v - y * u;
+        norm += x * x + y * y;
+    }
+    // image = [a −b; b a] · (chip − fm) + tm
+    let (a, b) = (along / norm, across / norm);
+    let c = [size / 2.0 - fm[0], size / 2.0 - fm[1]];
+    Region {
+        centre: [tm[0] + a * c[0] - b * c[1], tm[1] + b * c[0] + a * c[1]],
+        side: a.hypot(b) * size,
+        angle: b.atan2(a),
+        size: CHIP_SIZE,
+    }
+}
+
+/// The main face's 128-d descriptor from its mesh.
+pub fn face_descriptor(
+    engine: &Engine,
+    image: &RgbImage,
+    mesh: &[[f32; 3]],
+) -> Result<Vec<f32>, ort::Error> {
+    let chip = chip_region(mesh).crop(image);
+    let side = CHIP_SIZE as usize;
+    let mut input = Array4::<f32>::zeros((2, side, side, 3));
+    fill(&mut input, 0, &chip, 0, 0, 0.0, 255.0);
+    fill(
+        &mut input,
+        1,
+        &imageops::flip_horizontal(&chip),
+        0,
+        0,
+        0.0,
+        255.0,
+    );
+    let mut sessions = engine.sessions();
+    let outputs = sessions
+        .embedder
+        .run(ort::inputs![TensorRef::from_array_view(&input)?])?;
+    let (_, both) = outputs[0].try_extract_tensor::<f32>()?;
+    let (a, b) = both.split_at(both.len() / 2);
+    Ok(a.iter().zip(b).map(|(x, y)| (x + y) / 2.0).collect())
+}
+
+/// Euclidean distance between two face descriptors: dlib's measure of likeness (its own
+/// threshold for "the same person" is 0.6; the profile's comes from measured pairs).
+pub fn descriptor_distance(a: &[f32], b: &[f32]) -> f32 {
+    a.iter()
+        .zip(b)
+        .map(|(x, y)| (x - y) * (x - y))
+        .sum::<f32>()
+        .sqrt()
 }
 
 // ---------------------------------------------------------------------------------------

@@ -19,10 +19,11 @@ pub const SELFIE_SEGMENTATION: &str = "selfie_segmentation.onnx";
 pub const MTCNN_PROPOSAL: &str = "mtcnn_pnet.onnx";
 pub const MTCNN_REFINE: &str = "mtcnn_rnet.onnx";
 pub const MTCNN_OUTPUT: &str = "mtcnn_onet.onnx";
+pub const FACE_EMBEDDING: &str = "face_embedding.onnx";
 /// onnxruntime, as shipped in the `onnxruntime==1.32.0` wheel.
 pub const RUNTIME_LIBRARY: &str = "lib/libonnxruntime.so.1.32.0";
 
-const MODEL_FILES: [&str; 8] = [
+const MODEL_FILES: [&str; 9] = [
     FACE_DETECTION,
     FACE_LANDMARK,
     IRIS_LANDMARK,
@@ -30,16 +31,18 @@ const MODEL_FILES: [&str; 8] = [
     MTCNN_PROPOSAL,
     MTCNN_REFINE,
     MTCNN_OUTPUT,
+    FACE_EMBEDDING,
     RUNTIME_LIBRARY,
 ];
 
 /// The fetch step and what it reads, embedded so that an installed binary can run it.
-const FETCH_FILES: [(&str, &str); 5] = [
+const FETCH_FILES: [(&str, &str); 6] = [
     ("fetch.py", include_str!("../../../models/fetch.py")),
     (
         "tflite2onnx.py",
         include_str!("../../../models/tflite2onnx.py"),
     ),
+    ("dlib2onnx.py", include_str!("../../../models/dlib2onnx.py")),
     (
         "fast_prelu.py",
         include_str!("../../../models/fast_prelu.py"),
@@ -116,6 +119,7 @@ pub(crate) struct Sessions {
     pub mtcnn_proposal: Session,
     pub mtcnn_refine: Session,
     pub mtcnn_output: Session,
+    pub embedder: Session,
 }
 
 /// The loaded models, shared by all threads.
@@ -188,6 +192,7 @@ impl Engine {
                     mtcnn_proposal: session(MTCNN_PROPOSAL)?,
                     mtcnn_refine: session(MTCNN_REFINE)?,
                     mtcnn_output: session(MTCNN_OUTPUT)?,
+                    embedder: session(FACE_EMBEDDING)?,
                 }))
             })
             .collect::<Result<Vec<_>, EngineError>>()?;

@@ -3,7 +3,7 @@
 
 use image::RgbImage;
 use imageproc::geometric_transformations::{rotate_about_center, Border, Interpolation};
-use photocheck::analysis::{analyse, Analysis};
+use photocheck::analysis::{analyse, Analysis, Needs};
 use photocheck::engine::{default_model_dir, fetch_models};
 use photocheck::Engine;
 use std::path::PathBuf;
@@ -31,7 +31,7 @@ fn portrait() -> RgbImage {
 }
 
 fn run(image: &RgbImage) -> Analysis {
-    analyse(engine(), image, &Default::default(), true).unwrap()
+    analyse(engine(), image, &Default::default(), Needs::ALL).unwrap()
 }
 
 #[test]
@@ -402,4 +402,122 @@ fn mtcnn_runs_only_when_the_profile_counts_faces() {
         0,
         "faces.single is off: no one counts the faces"
     );
+}
+
+/// A checker with the default profile (every rule on), one per test that needs it.
+fn full_checker() -> photocheck::Checker {
+    let dir = default_model_dir();
+    fetch_models(&dir).expect("fetch the models");
+    photocheck::Checker::with_engine(
+        photocheck::Profile::default(),
+        Engine::load(&dir, 1).unwrap(),
+    )
+}
+
+fn png(image: &RgbImage) -> Vec<u8> {
+    let mut out = Vec::new();
+    image
+        .write_to(&mut std::io::Cursor::new(&mut out), image::ImageFormat::Png)
+        .unwrap();
+    out
+}
+
+/// Another picture of the astronaut: tilted 5°, darker, cropped and scaled, so that no
+/// pixel and no face hash is the same.
+fn another_picture_of_the_astronaut() -> RgbImage {
+    let tilted = rotate_about_center(
+        &portrait(),
+        5f32.to_radians(),
+        Interpolation::Bilinear,
+        Border::Constant(image::Rgb([90, 90, 90])),
+    );
+    let mut darker = tilted;
+    for p in darker.pixels_mut() {
+        p.0 = p.0.map(|c| (c as f32 * 0.8) as u8);
+    }
+    let cropped = image::imageops::crop_imm(&darker, 40, 20, 430, 480).to_image();
+    image::imageops::resize(&cropped, 400, 446, image::imageops::FilterType::CatmullRom)
+}
+
+#[test]
+fn one_person_in_two_pictures_under_two_names_is_found_by_the_face() {
+    use photocheck::batch::{BatchIndex, Collision};
+    use photocheck::rules::batch_once;
+    let checker = full_checker();
+    let first = checker.check_bytes("2021001234张三11010519491231002X.png", &png(&portrait()));
+    let second = checker.check_bytes(
+        "2021001235李四110105194912310021.png",
+        &png(&another_picture_of_the_astronaut()),
+    );
+    let profile = checker.profile();
+    let bits = photocheck::measure::hash_distance(
+        &parse(first.fingerprint.as_deref().unwrap()),
+        &parse(second.fingerprint.as_deref().unwrap()),
+    );
+    assert!(
+        bits > profile.rules.batch_once.params.max_hash_distance,
+        "the face hashes alone would find them ({bits} bits)"
+    );
+    let mut index = BatchIndex::default();
+    index.add(&first);
+    index.add(&second);
+    let found = index.collisions(batch_once::limits(profile));
+    for (me, other) in [
+        (0, "2021001235李四110105194912310021.png"),
+        (1, "2021001234张三11010519491231002X.png"),
+    ] {
+        let named = &found.get(&me).expect("both photos are reported").named;
+        assert!(
+            matches!(named.as_slice(), [(f, Collision::SamePerson(_))] if f == other),
+            "{named:?}"
+        );
+        let result = batch_once::check(&found[&me], profile);
+        assert_eq!(result.status, photocheck::Status::Fail);
+        assert!(
+            result.message.zh.contains("同一人"),
+            "{}",
+            result.message.zh
+        );
+    }
+}
+
+fn parse(hex: &str) -> [u64; 4] {
+    std::array::from_fn(|i| u64::from_str_radix(&hex[i * 16..(i + 1) * 16], 16).unwrap())
+}
+
+#[test]
+fn identity_match_passes_the_same_person_fails_another_and_skips_without_a_reference() {
+    use photocheck::Status;
+    let references = tempfile::tempdir().unwrap();
+    // The astronaut's reference under her student number; another person's (Grace Hopper)
+    // under the second student's number; nothing for the third.
+    std::fs::write(references.path().join("2021001234.png"), png(&portrait())).unwrap();
+    std::fs::copy(
+        testdata("real/grace_hopper.jpg"),
+        references.path().join("2021001235.jpg"),
+    )
+    .unwrap();
+    let checker = full_checker();
+    let refs = checker.read_references(references.path()).unwrap();
+    assert_eq!(refs.counts(), (2, 2));
+    let checker = checker.with_references(refs);
+    assert!(checker.rule_ids().contains(&"identity.match"));
+    let astronaut = png(&another_picture_of_the_astronaut());
+    let status = |name: &str| {
+        let report = checker.check_bytes(name, &astronaut);
+        let check = report
+            .checks
+            .iter()
+            .find(|c| c.id == "identity.match")
+            .cloned()
+            .unwrap();
+        (check.status, check.message.en)
+    };
+    let (own, why) = status("2021001234张三11010519491231002X.png");
+    assert_eq!(own, Status::Pass, "{why}");
+    let (other, why) = status("2021001235李四110105194912310021.png");
+    assert_eq!(other, Status::Warn, "the notice preset warns: {why}");
+    let (missing, why) = status("2021009999王五11010519491231002X.png");
+    assert_eq!(missing, Status::Skip);
+    assert!(why.contains("no reference photo"), "{why}");
 }

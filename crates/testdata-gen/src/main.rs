@@ -71,7 +71,13 @@ fn analyse(image: &RgbImage) -> photocheck::analysis::Analysis {
         photocheck::engine::fetch_models(&dir).expect("models");
         photocheck::Engine::load(&dir, 1).expect("engine")
     });
-    photocheck::analysis::analyse(engine, image, &Default::default(), true).expect("analysis")
+    photocheck::analysis::analyse(
+        engine,
+        image,
+        &Default::default(),
+        photocheck::analysis::Needs::ALL,
+    )
+    .expect("analysis")
 }
 
 /// `photo` painted where `paint` returns a colour; `paint` is given each pixel's position in

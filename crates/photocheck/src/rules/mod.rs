@@ -35,6 +35,7 @@ mod glasses_clear;
 mod glasses_none;
 mod hair_dyed;
 mod hair_neat;
+pub mod identity_match;
 mod lighting_even;
 mod makeup_light;
 mod mouth_no_teeth;
@@ -226,6 +227,7 @@ pub fn title(id: &str) -> Message {
             "file name: student number + name + id",
         ),
         "batch.once" => ("每人只能采集一次", "one photo per student"),
+        "identity.match" => ("须为本人照片", "the student's own photo"),
         "format.jpeg" => ("文件格式须为 JPEG", "file must be a JPEG"),
         "format.size" => ("尺寸须为 480×640", "pixel size"),
         "format.color" => ("须为 24 位彩色", "24-bit colour"),
@@ -522,6 +524,7 @@ pub(crate) mod test_support {
                     pitch: 0.0,
                     roll: 0.0,
                 },
+                descriptor: None,
             }),
             person_mask: image::GrayImage::new(480, 640),
         }
