@@ -3,6 +3,7 @@
 mod discover;
 mod eval;
 mod fixing;
+mod identity_eval;
 mod output;
 mod resume;
 mod spool;
@@ -14,7 +15,7 @@ use output::{CsvEncoding, ReportFormat, ReportWriter};
 use photocheck::engine::{default_model_dir, fetch_models, missing_files};
 use photocheck::profile::PRESETS;
 use photocheck::roster::Roster;
-use photocheck::rules::{enabled_ids, title};
+use photocheck::rules::title;
 use photocheck::{Checker, Engine, PhotoReport, Profile, Summary, Verdict};
 use spool::Spool;
 use std::path::PathBuf;
@@ -42,6 +43,10 @@ enum Command {
     Spec(SpecArgs),
     /// Score the checker against hand labels, per rule (the accuracy harness).
     Eval(EvalArgs),
+    /// Score the face descriptor on photos of known people (a folder per person): the
+    /// distances of same-person and different-person pairs, and the error rates at the
+    /// profile's limits (the identity harness).
+    EvalIdentity(EvalIdentityArgs),
     /// Write compliant copies of photos that fail only on file rules or framing (size,
     /// dpi, JPEG quality, head position) into a folder; the originals are never touched.
     Fix(FixArgs),
@@ -73,6 +78,22 @@ struct EvalArgs {
     /// Print the scores as JSON instead of a table.
     #[arg(long)]
     json: bool,
+    #[command(flatten)]
+    engine: EngineArgs,
+}
+
+#[derive(Args)]
+struct EvalIdentityArgs {
+    /// Folder with one sub-folder of photos per person.
+    #[arg(value_name = "DIR")]
+    people: PathBuf,
+    /// Also write every pair's distance (JSON Lines: a, b, same, distance) to FILE.
+    #[arg(long, value_name = "FILE")]
+    pairs: Option<PathBuf>,
+    /// Keep only photos that pass these checks (comma-separated rule ids, e.g.
+    /// pose.frontal,eyes.open): pairs as a school's photos and reference photos are.
+    #[arg(long, value_name = "RULES", value_delimiter = ',')]
+    only_passing: Vec<String>,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -123,6 +144,10 @@ struct CheckArgs {
     /// photos with: students with no photo, photos of no student, names or ids that differ.
     #[arg(long, value_name = "FILE.csv")]
     roster: Option<PathBuf>,
+    /// Folder of reference photos (e.g. enrolment photos) named by student number or id
+    /// number: each photo is compared with its student's (identity.match).
+    #[arg(long, value_name = "DIR")]
+    reference: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
     /// Write each photo with its face box, landmarks and mask outline drawn into DIR.
@@ -194,6 +219,7 @@ fn main() -> ExitCode {
         Command::Check(args) => check(args),
         Command::Spec(args) => spec(args),
         Command::Eval(args) => evaluate(args),
+        Command::EvalIdentity(args) => evaluate_identity(args),
         Command::Fix(args) => fix(args),
     };
     result.unwrap_or_else(|message| {
@@ -276,6 +302,20 @@ fn build_checker(args: &EngineArgs) -> Result<(Checker, rayon::ThreadPool), Stri
     Ok((Checker::with_engine(profile, engine), pool))
 }
 
+fn evaluate_identity(args: EvalIdentityArgs) -> Result<ExitCode, String> {
+    let (checker, pool) = build_checker(&args.engine)?;
+    let table = pool.install(|| {
+        identity_eval::run(
+            &checker,
+            &args.people,
+            args.pairs.as_deref(),
+            &args.only_passing,
+        )
+    })?;
+    print!("{table}");
+    Ok(ExitCode::SUCCESS)
+}
+
 fn evaluate(args: EvalArgs) -> Result<ExitCode, String> {
     let labelled = eval::read_labels(&args.labels)?;
     let (checker, pool) = build_checker(&args.engine)?;
@@ -337,6 +377,19 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         None => None,
     };
     let (checker, pool) = build_checker(&args.engine)?;
+    let checker = match &args.reference {
+        Some(dir) => {
+            let references = pool.install(|| checker.read_references(dir))?;
+            let (count, usable) = references.counts();
+            if !args.quiet {
+                eprintln!(
+                    "photocheck: 参考照片 {count} 张，其中 {usable} 张可用 / {count} reference photos, {usable} with a usable face"
+                );
+            }
+            checker.with_references(references)
+        }
+        None => checker,
+    };
 
     let header = serde_json::json!({
         "tool": "photocheck",
@@ -346,7 +399,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let writer = ReportWriter::create(
         format,
         output.as_deref(),
-        enabled_ids(checker.profile()),
+        checker.rule_ids(),
         &header,
         args.csv_encoding,
         roster.is_some(),

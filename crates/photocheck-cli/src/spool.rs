@@ -50,7 +50,7 @@ impl Spool {
         let collisions = self
             .index
             .as_ref()
-            .map(|index| index.collisions(profile.rules.batch_once.params.max_hash_distance));
+            .map(|index| index.collisions(batch_once::limits(profile)));
         let mut file = self.file.into_inner().map_err(|e| e.into_error())?;
         file.rewind()?;
         let mut summary = Summary::default();

@@ -387,7 +387,8 @@ fn batch_once_names_every_photo_of_the_same_student_or_picture() {
     let dir = tempfile::tempdir().unwrap();
     let put = |from: &str, to: &str| std::fs::copy(photo(from), dir.path().join(to)).unwrap();
     // The reference under its student's name; a resized, re-encoded copy under another
-    // name; another picture filed under the same student number; an unrelated picture.
+    // name; another picture filed under the same student number; a picture of another
+    // person (the generated photos all show the same astronaut).
     let first17 = "11010520000101001";
     let other_id = format!(
         "{first17}{}",
@@ -399,7 +400,11 @@ fn batch_once_names_every_photo_of_the_same_student_or_picture() {
     );
     put("wrong_size.jpg", "copy.jpg");
     put("no_face.jpg", &format!("2021001234李四{other_id}.jpg"));
-    put("two_faces.jpg", "someone_else.jpg");
+    std::fs::copy(
+        photo("../real/grace_hopper.jpg"),
+        dir.path().join("someone_else.jpg"),
+    )
+    .unwrap();
     let out = photocheck(&["check", "-q", "-f", "jsonl", dir.path().to_str().unwrap()]);
     let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
         .unwrap()

@@ -30,6 +30,7 @@ pub mod naming;
 pub mod person_measures;
 mod pipeline;
 pub mod profile;
+pub mod references;
 pub mod report;
 pub mod resize;
 pub mod roster;

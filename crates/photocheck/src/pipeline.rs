@@ -1,6 +1,6 @@
 //! The pipeline: intake → measurements → rules → report, for one photo or many in parallel.
 
-use crate::analysis::{self, Analysis};
+use crate::analysis::{self, Analysis, Needs};
 use crate::annotate;
 use crate::engine::Engine;
 use crate::face_measures;
@@ -8,6 +8,7 @@ use crate::intake::{self, Photo};
 use crate::measure;
 use crate::person_measures;
 use crate::profile::Profile;
+use crate::references::References;
 use crate::report::{FileSummary, PhotoError, PhotoReport};
 use crate::rules::{self, Measurements};
 use crate::timings::Timings;
@@ -25,6 +26,7 @@ pub struct Checker {
     annotate_dir: Option<PathBuf>,
     thumbnails: bool,
     timings: Timings,
+    references: Option<References>,
 }
 
 impl Checker {
@@ -37,6 +39,7 @@ impl Checker {
             annotate_dir: None,
             thumbnails: false,
             timings: Timings::default(),
+            references: None,
         }
     }
 
@@ -58,6 +61,71 @@ impl Checker {
     pub fn with_thumbnails(mut self) -> Self {
         self.thumbnails = true;
         self
+    }
+
+    /// Also compares each photo with its student's reference photo (`identity.match`).
+    pub fn with_references(mut self, references: References) -> Self {
+        self.references = Some(references);
+        self
+    }
+
+    /// Reads the reference photos of `dir` (see [`References`]) in parallel: each one's
+    /// face descriptor, or why it has none. Fails when `dir` cannot be listed, without the
+    /// face models, or when two photos are one student's.
+    pub fn read_references(&self, dir: &Path) -> Result<References, String> {
+        if self.engine.is_none() {
+            return Err("未加载人脸模型 / the face models are not loaded".into());
+        }
+        let files = References::files(dir)
+            .map_err(|e| format!("无法读取参考照片目录 / cannot list {}: {e}", dir.display()))?;
+        let descriptors: Vec<Result<Vec<f32>, String>> =
+            files.par_iter().map(|p| self.descriptor_of(p)).collect();
+        let mut references = References::default();
+        for (path, descriptor) in files.iter().zip(descriptors) {
+            references.add(path, descriptor)?;
+        }
+        Ok(references)
+    }
+
+    /// The face descriptor of the main face of a photo file, or why there is none.
+    pub fn descriptor_of(&self, path: &Path) -> Result<Vec<f32>, String> {
+        let engine = self
+            .engine
+            .as_ref()
+            .ok_or_else(|| "未加载人脸模型 / the face models are not loaded".to_string())?;
+        let bytes =
+            read_limited(path, self.profile.limits.max_file_bytes).map_err(|e| e.message)?;
+        let photo = intake::load(&bytes, &self.profile).map_err(|e| e.message)?;
+        let needs = Needs {
+            other_faces: false,
+            descriptor: true,
+        };
+        let analysis = analysis::analyse(engine, &photo.working, &self.timings, needs)
+            .map_err(|e| format!("人脸分析失败 / face analysis failed: {e}"))?;
+        analysis
+            .main
+            .and_then(|m| m.descriptor)
+            .ok_or_else(|| "未检测到人脸 / no face was found".to_string())
+    }
+
+    /// The ids of the checks each report holds, in report order: the profile's enabled
+    /// rules, and identity.match when there are reference photos.
+    pub fn rule_ids(&self) -> Vec<&'static str> {
+        let mut ids = rules::enabled_ids(&self.profile);
+        if self.references.is_some() && self.profile.rules.identity_match.enabled {
+            ids.push(rules::identity_match::ID);
+        }
+        ids
+    }
+
+    /// The models the profile's rules need beyond those every photo gets.
+    fn needs(&self) -> Needs {
+        let rules = &self.profile.rules;
+        Needs {
+            other_faces: rules.faces_single.enabled,
+            descriptor: rules.batch_once.enabled
+                || (self.references.is_some() && rules.identity_match.enabled),
+        }
     }
 
     /// Time per stage and per model over everything checked so far.
@@ -127,8 +195,7 @@ impl Checker {
             .ok_or_else(|| "未加载人脸模型 / the face models are not loaded".to_string())?;
         self.timings
             .time("analysis", || {
-                let count_other_faces = self.profile.rules.faces_single.enabled;
-                analysis::analyse(engine, &photo.working, &self.timings, count_other_faces)
+                analysis::analyse(engine, &photo.working, &self.timings, self.needs())
             })
             .map_err(|e| format!("人脸分析失败 / face analysis failed: {e}"))
     }
@@ -175,6 +242,24 @@ impl Checker {
         report.student =
             crate::naming::student_of(name, &self.profile.rules.file_naming.params.regex());
         report.fingerprint = Some(m.fingerprint.iter().map(|w| format!("{w:016x}")).collect());
+        report.descriptor = m
+            .analysis
+            .as_ref()
+            .ok()
+            .and_then(|a| a.main.as_ref())
+            .and_then(|main| main.descriptor.clone());
+        if let (Some(references), true) =
+            (&self.references, self.profile.rules.identity_match.enabled)
+        {
+            let reference = references.lookup(report.student.as_ref());
+            let check = rules::identity_match::check(
+                report.descriptor.as_deref(),
+                reference,
+                &self.profile,
+            );
+            report.checks.push(check);
+            report.verdict = crate::report::verdict_of(&report.checks);
+        }
         if self.thumbnails {
             self.timings.time("thumbnails", || {
                 report.thumbnail = Some(annotate::thumbnail(&photo.working));

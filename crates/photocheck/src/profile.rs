@@ -164,6 +164,8 @@ pub struct Rules {
     pub file_naming: Rule<FileNaming>,
     #[serde(rename = "batch.once")]
     pub batch_once: Rule<BatchOnce>,
+    #[serde(rename = "identity.match")]
+    pub identity_match: Rule<IdentityMatch>,
     #[serde(rename = "format.jpeg")]
     pub format_jpeg: Rule<FormatJpeg>,
     #[serde(rename = "format.size")]
@@ -377,6 +379,19 @@ impl FileNaming {
 pub struct BatchOnce {
     /// Face hashes (256 bits) at most this many bits apart are the same photo.
     pub max_hash_distance: u32,
+    /// Face descriptors at most this far apart (Euclidean) are the same person, found
+    /// under two numbers (set for a whole run's pairs: very few false matches).
+    pub max_same_person_distance: f64,
+    /// Photos under one student or id number whose descriptors are further apart than this
+    /// are of two people.
+    pub min_other_person_distance: f64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct IdentityMatch {
+    /// A photo whose face descriptor is at most this far (Euclidean) from its reference
+    /// photo's shows the same person.
+    pub max_distance: f64,
 }
 
 /// A rule without parameters of its own.
@@ -630,6 +645,25 @@ impl Profile {
             r.exposure_ok.params.min_mean_luma,
             &key("exposure.ok", "max_mean_luma"),
             r.exposure_ok.params.max_mean_luma,
+        )?;
+        // Descriptors are about unit length, so two lie at most about 2 apart.
+        within(
+            &key("batch.once", "max_same_person_distance"),
+            r.batch_once.params.max_same_person_distance,
+            0.0,
+            2.0,
+        )?;
+        ordered(
+            &key("batch.once", "max_same_person_distance"),
+            r.batch_once.params.max_same_person_distance,
+            &key("batch.once", "min_other_person_distance"),
+            r.batch_once.params.min_other_person_distance,
+        )?;
+        within(
+            &key("identity.match", "max_distance"),
+            r.identity_match.params.max_distance,
+            0.0,
+            2.0,
         )?;
         within(
             &key("faces.single", "min_other_face_score"),

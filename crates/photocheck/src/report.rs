@@ -109,6 +109,10 @@ pub struct PhotoReport {
     /// digits: near-identical photos have hashes a few bits apart.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub fingerprint: Option<String>,
+    /// The face descriptor batch.once compares (see [`crate::analysis::FaceDetail`]). Never
+    /// written to a report: it stays in memory for the run.
+    #[serde(skip)]
+    pub descriptor: Option<Vec<f32>>,
     /// Small JPEG previews as data URIs, for HTML reports: the photo and its overlay.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub thumbnail: Option<String>,
@@ -131,6 +135,7 @@ impl PhotoReport {
             overlay: None,
             student: None,
             fingerprint: None,
+            descriptor: None,
             thumbnail: None,
             overlay_thumbnail: None,
             roster: None,
@@ -148,6 +153,7 @@ impl PhotoReport {
             overlay: None,
             student: None,
             fingerprint: None,
+            descriptor: None,
             thumbnail: None,
             overlay_thumbnail: None,
             roster: None,

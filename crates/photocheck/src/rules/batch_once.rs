@@ -1,20 +1,31 @@
 //! `batch.once`: each student is photographed once — no other photo of the run has the same
-//! student number, id number or picture. Judged over a whole run (see [`crate::batch`]).
+//! student number, id number, picture or person, and one number is one person. Judged over
+//! a whole run (see [`crate::batch`]).
 
 use super::judged;
-use crate::batch::{Collision, Found};
+use crate::batch::{Collision, Found, Limits};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 use std::path::Path;
 
 pub const ID: &str = "batch.once";
 
+/// The profile's limits for finding collisions.
+pub fn limits(p: &Profile) -> Limits {
+    let params = &p.rules.batch_once.params;
+    Limits {
+        max_hash_distance: params.max_hash_distance,
+        max_same_person_distance: params.max_same_person_distance as f32,
+        min_other_person_distance: params.min_other_person_distance as f32,
+    }
+}
+
 /// The result for one photo, given the photos it collides with.
 pub fn check(found: &Found, p: &Profile) -> CheckResult {
     let rule = &p.rules.batch_once;
     let limit = format!(
-        "no other photo with the same student number, id number or picture (≤ {} bits)",
-        rule.params.max_hash_distance
+        "no other photo with the same student number, id number, picture (≤ {} bits) or person (face distance ≤ {})",
+        rule.params.max_hash_distance, rule.params.max_same_person_distance
     );
     if found.named.is_empty() {
         return judged(
@@ -46,6 +57,22 @@ pub fn check(found: &Found, p: &Profile) -> CheckResult {
             Collision::SamePhoto(bits) => {
                 zh.push(format!("与 {other} 是同一张照片 (相差 {bits} 位)"));
                 en.push(format!("the same photo as {other} ({bits} bits apart)"));
+            }
+            Collision::SamePerson(distance) => {
+                zh.push(format!(
+                    "与 {other} 似为同一人 (人脸距离 {distance:.2})，但文件名中的学号、身份证号不同"
+                ));
+                en.push(format!(
+                    "the same person as {other} (face distance {distance:.2}) under another name"
+                ));
+            }
+            Collision::OtherPerson(distance) => {
+                zh.push(format!(
+                    "与 {other} 编号相同，但似为不同的人 (人脸距离 {distance:.2})"
+                ));
+                en.push(format!(
+                    "the same number as {other} but, by the face, another person (distance {distance:.2})"
+                ));
             }
         }
     }

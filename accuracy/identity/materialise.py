@@ -1,0 +1,58 @@
+"""Builds the identity corpus (a folder per person) from manifest.jsonl, for
+`photocheck eval-identity DIR`. No photo is committed: each manifest line names a public
+repository, commit and path, with the file's sha256, and this script takes the file from a
+local git copy of that repository (`git clone` or a mirror), checks its sha256 and writes it
+into a portrait frame.
+
+The sources hold tight face crops (112×112 and 150×150), which a portrait photo never is:
+each crop is scaled to 300 px wide and set on a plain 480×640 frame with its top 110 px
+down, so that the checker's face detector, mesh and chip alignment run as on a portrait.
+
+usage: python3 materialise.py OUT_DIR owner/name=GIT_DIR [owner/name=GIT_DIR …]
+       (with pillow installed)
+"""
+
+import hashlib
+import json
+import subprocess
+import sys
+from io import BytesIO
+from pathlib import Path
+
+from PIL import Image
+
+HERE = Path(__file__).resolve().parent
+FRAME = (480, 640)
+FACE_WIDTH = 300
+TOP = 110
+BACKDROP = (200, 200, 200)
+
+
+def main():
+    out = Path(sys.argv[1])
+    repos = dict(arg.split("=", 1) for arg in sys.argv[2:])
+    lines = [json.loads(l) for l in (HERE / "manifest.jsonl").read_text().splitlines() if l.strip()]
+    missing = sorted({l["repo"] for l in lines} - set(repos))
+    if missing:
+        sys.exit(f"materialise: no git copy given for {', '.join(missing)}")
+    for line in lines:
+        data = subprocess.run(
+            ["git", "--git-dir", repos[line["repo"]], "show", f"{line['commit']}:{line['path']}"],
+            check=True,
+            capture_output=True,
+        ).stdout
+        if hashlib.sha256(data).hexdigest() != line["sha256"]:
+            sys.exit(f"materialise: {line['repo']}:{line['path']} differs from the manifest's sha256")
+        crop = Image.open(BytesIO(data)).convert("RGB")
+        scale = FACE_WIDTH / crop.width
+        crop = crop.resize((FACE_WIDTH, round(crop.height * scale)), Image.BICUBIC)
+        frame = Image.new("RGB", FRAME, BACKDROP)
+        frame.paste(crop, ((FRAME[0] - FACE_WIDTH) // 2, TOP))
+        target = out / line["person"] / line["file"]
+        target.parent.mkdir(parents=True, exist_ok=True)
+        frame.save(target.with_suffix(".png"))
+    print(f"materialise: {len(lines)} photos of {len({l['person'] for l in lines})} people in {out}")
+
+
+if __name__ == "__main__":
+    main()
