@@ -184,11 +184,15 @@ impl BatchIndex {
             .enumerate()
             .filter_map(|(i, e)| e.descriptor.as_deref().map(|d| (i, d)))
             .collect();
+        // Photos whose hashes already make them one photo are not named again.
+        let same_photo = |a: &Entry, b: &Entry| match (a.hash, b.hash) {
+            (Some(ha), Some(hb)) => hash_distance(&ha, &hb) <= limits.max_hash_distance,
+            _ => false,
+        };
         let same_number = |a: &Entry, b: &Entry| {
             let same = |x: &Option<String>, y: &Option<String>| x.is_some() && x == y;
             same(&a.number, &b.number) || same(&a.id, &b.id)
         };
-        let known = &*found;
         // Rayon over the first photo of each pair: the pairs grow with the run squared.
         let pairs: Vec<(usize, usize, Collision)> = with
             .par_iter()
@@ -203,7 +207,7 @@ impl BatchIndex {
                             b,
                             Collision::OtherPerson(d),
                         ))
-                    } else if d <= limits.max_same_person_distance && !already(known, a, &eb.file) {
+                    } else if d <= limits.max_same_person_distance && !same_photo(ea, eb) {
                         Some((a, b, Collision::SamePerson(d)))
                     } else {
                         None
@@ -216,13 +220,6 @@ impl BatchIndex {
             found.entry(b).or_default().note(b, &[a], entries, why);
         }
     }
-}
-
-/// Whether photo `me` already collides with the photo called `other`.
-fn already(found: &HashMap<usize, Found>, me: usize, other: &str) -> bool {
-    found
-        .get(&me)
-        .is_some_and(|f| f.named.iter().any(|(name, _)| name == other))
 }
 
 #[cfg(test)]
@@ -341,6 +338,27 @@ mod tests {
             [("b.jpg".to_string(), Collision::SamePhoto(0))]
         );
         assert_eq!(found[&0].more, 0);
+    }
+
+    #[test]
+    fn copies_of_one_photo_are_counted_once_each_however_many_there_are() {
+        let mut index = BatchIndex::default();
+        for i in 0..300 {
+            let r = photo(
+                &format!("{i}.jpg"),
+                &format!("n{i}"),
+                &format!("id{i}"),
+                [7; 4],
+            );
+            index.add(&with_descriptor(r, [0.0, 0.0]));
+        }
+        let found = index.collisions(LIMITS);
+        // Each copy once, as the same photo; none again as the same person.
+        assert_eq!(found[&0].named.len() + found[&0].more, 299);
+        assert!(found[&0]
+            .named
+            .iter()
+            .all(|(_, why)| *why == Collision::SamePhoto(0)));
     }
 
     #[test]
