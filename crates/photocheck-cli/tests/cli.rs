@@ -526,3 +526,93 @@ fn a_roster_reconciles_the_folder_missing_students_mismatches_and_strangers() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("身份证号"));
 }
+
+#[test]
+fn reference_photos_add_identity_match_to_every_record_and_its_csv_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let photos = dir.path().join("photos");
+    let references = dir.path().join("references");
+    std::fs::create_dir_all(&photos).unwrap();
+    std::fs::create_dir_all(&references).unwrap();
+    // The astronaut under two students: the first has her reference photo, the second
+    // Grace Hopper's; a third student has none.
+    let names = [
+        "2021001234张三11010519491231002X.jpg",
+        "2021001235李四110105194912310021.jpg",
+        "2021001236王五11010519491231002X.jpg",
+    ];
+    for name in names {
+        std::fs::copy(
+            photo("2021001234张三11010519491231002X.jpg"),
+            photos.join(name),
+        )
+        .unwrap();
+    }
+    std::fs::copy(photo("reference.jpg"), references.join("2021001234.jpg")).unwrap();
+    std::fs::copy(
+        photo("../real/grace_hopper.jpg"),
+        references.join("2021001235.jpg"),
+    )
+    .unwrap();
+    let out = photocheck(&[
+        "check",
+        "-f",
+        "jsonl",
+        "--reference",
+        references.to_str().unwrap(),
+        photos.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("2 reference photos, 2 with a usable face"),
+        "{stderr}"
+    );
+    let records: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let status = |name: &str| {
+        let r = records
+            .iter()
+            .find(|r| r["file"].as_str().unwrap().ends_with(name))
+            .unwrap();
+        let c = r["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"] == "identity.match")
+            .unwrap();
+        c["status"].as_str().unwrap().to_string()
+    };
+    assert_eq!(status(names[0]), "pass");
+    assert_eq!(status(names[1]), "warn");
+    assert_eq!(status(names[2]), "skip");
+    // A CSV report has the column; without --reference there is none.
+    let csv = |extra: &[&str]| {
+        let mut args = vec!["check", "-q", "-f", "csv"];
+        args.extend_from_slice(extra);
+        args.push(photos.to_str().unwrap());
+        let out = photocheck(&args);
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string()
+    };
+    assert!(csv(&["--reference", references.to_str().unwrap()]).contains("identity.match"));
+    assert!(!csv(&[]).contains("identity.match"));
+}
+
+#[test]
+fn an_unreadable_reference_folder_is_a_clear_error() {
+    let out = photocheck(&[
+        "check",
+        "--reference",
+        "/nonexistent/refs",
+        &photo("reference.jpg"),
+    ]);
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("/nonexistent/refs"), "{stderr}");
+}
