@@ -78,8 +78,15 @@ impl Checker {
         }
         let files = References::files(dir)
             .map_err(|e| format!("无法读取参考照片目录 / cannot list {}: {e}", dir.display()))?;
-        let descriptors: Vec<Result<Vec<f32>, String>> =
-            files.par_iter().map(|p| self.descriptor_of(p)).collect();
+        // A reference photo that breaks the checker is that reference's "why", as in a run.
+        let descriptors: Vec<Result<Vec<f32>, String>> = files
+            .par_iter()
+            .map(|p| {
+                catch_unwind(AssertUnwindSafe(|| self.descriptor_of(p))).unwrap_or_else(|_| {
+                    Err("检查此照片时程序出错 / the checker failed on this photo".into())
+                })
+            })
+            .collect();
         let mut references = References::default();
         for (path, descriptor) in files.iter().zip(descriptors) {
             references.add(path, descriptor)?;
