@@ -78,7 +78,7 @@ def layers(data):
     for match in re.finditer(rb"\x01[\x04-\x16]" + LAYER_NAMES, data):
         r = Reader(data, match.start())
         name = r.string()
-        if name != match.group(1).decode() and not name.startswith(match.group(1).decode()):
+        if not name.startswith(match.group(1).decode()):
             continue
         kind = name.rstrip("0123456789").rstrip("_")
         if name == "con_4":

@@ -56,18 +56,24 @@ fn share(values: &[f32], pred: impl Fn(f32) -> bool) -> f64 {
     values.iter().filter(|&&v| pred(v)).count() as f64 / values.len().max(1) as f64
 }
 
-/// The photo's descriptor, unless one of the checks `passing` does not pass on it.
+/// The photo's descriptor, unless one of the checks `passing` does not pass on it. The
+/// check's own descriptor is taken when it has one (batch.once on), so that the photo is
+/// analysed once.
 fn descriptor(checker: &Checker, path: &Path, passing: &[String]) -> Result<Vec<f32>, String> {
-    if !passing.is_empty() {
-        let report = checker.check_file(path);
-        for id in passing {
-            let status = report.checks.iter().find(|c| &c.id == id).map(|c| c.status);
-            if status != Some(Status::Pass) {
-                return Err(format!("left out: {id} is {status:?}"));
-            }
+    if passing.is_empty() {
+        return checker.descriptor_of(path);
+    }
+    let report = checker.check_file(path);
+    for id in passing {
+        let status = report.checks.iter().find(|c| &c.id == id).map(|c| c.status);
+        if status != Some(Status::Pass) {
+            return Err(format!("left out: {id} is {status:?}"));
         }
     }
-    checker.descriptor_of(path)
+    match report.descriptor {
+        Some(d) => Ok(d),
+        None => checker.descriptor_of(path),
+    }
 }
 
 /// Runs the harness and returns its table. With `passing`, only photos on which those
@@ -91,7 +97,10 @@ pub fn run(
             path,
         })
         .collect();
-    let usable: Vec<&Sample> = samples.iter().filter(|s| s.descriptor.is_ok()).collect();
+    let usable: Vec<(&Sample, &[f32])> = samples
+        .iter()
+        .filter_map(|s| s.descriptor.as_deref().ok().map(|d| (s, d)))
+        .collect();
     let (mut same, mut different) = (Vec::new(), Vec::new());
     let mut writer = match pairs_out {
         Some(p) => Some(std::io::BufWriter::new(
@@ -99,11 +108,8 @@ pub fn run(
         )),
         None => None,
     };
-    for (i, a) in usable.iter().enumerate() {
-        for b in &usable[i + 1..] {
-            let (Ok(da), Ok(db)) = (&a.descriptor, &b.descriptor) else {
-                continue;
-            };
+    for (i, &(a, da)) in usable.iter().enumerate() {
+        for &(b, db) in &usable[i + 1..] {
             let d = descriptor_distance(da, db);
             let is_same = a.person == b.person;
             if is_same { &mut same } else { &mut different }.push(d);
@@ -120,7 +126,7 @@ pub fn run(
     let mut out = String::new();
     let people_with = usable
         .iter()
-        .map(|s| &s.person)
+        .map(|(s, _)| &s.person)
         .collect::<std::collections::BTreeSet<_>>()
         .len();
     out += &format!(

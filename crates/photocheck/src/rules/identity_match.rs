@@ -2,7 +2,7 @@
 //! face of the student's reference photo (`photocheck check --reference DIR`; CHSI compares
 //! the diploma photo with the enrolment and household-register photos: 不是本人 comes back).
 
-use super::{judged, skipped};
+use super::{judged, round3, skipped};
 use crate::analysis::descriptor_distance;
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
@@ -59,7 +59,6 @@ pub fn check(descriptor: Option<&[f32]>, reference: Reference, p: &Profile) -> C
         );
     };
     let distance = descriptor_distance(mine, theirs) as f64;
-    let value = (distance * 1000.0).round() / 1000.0;
     let message = if distance <= max {
         Message::new(
             format!("与参考照片 {file} 是同一人 (人脸距离 {distance:.2})"),
@@ -73,5 +72,5 @@ pub fn check(descriptor: Option<&[f32]>, reference: Reference, p: &Profile) -> C
             ),
         )
     };
-    judged(ID, rule, distance <= max, value, limit, message)
+    judged(ID, rule, distance <= max, round3(distance), limit, message)
 }

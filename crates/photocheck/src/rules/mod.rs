@@ -399,7 +399,7 @@ fn round1(v: f64) -> f64 {
     (v * 10.0).round() / 10.0
 }
 
-/// Rounds a share (0–1) to three decimals for reporting.
+/// Rounds a share (0–1) or a distance to three decimals for reporting.
 fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
