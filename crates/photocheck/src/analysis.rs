@@ -5,6 +5,7 @@
 //! (BlazeFace short range, FaceMesh, Iris, Selfie segmentation); MTCNN (see [`crate::mtcnn`])
 //! looks for further faces.
 
+use crate::canonical_face;
 use crate::engine::Engine;
 use crate::mtcnn::{self, FaceBox};
 use crate::resize;
@@ -124,11 +125,6 @@ const NMS_IOU: f32 = 0.3;
 /// Mesh points of the eye corners (subject's right eye: outer, inner; left: inner, outer).
 const RIGHT_EYE_CORNERS: [usize; 2] = [33, 133];
 const LEFT_EYE_CORNERS: [usize; 2] = [362, 263];
-/// Mesh points used for head pose: cheeks (right, left), forehead top, chin.
-const RIGHT_CHEEK: usize = 234;
-const LEFT_CHEEK: usize = 454;
-const FOREHEAD: usize = 10;
-const CHIN: usize = 152;
 
 /// The models that run only when a rule reads what they find.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -667,33 +663,48 @@ pub fn eyes(
     Ok((eye(0), eye(1)))
 }
 
-/// Head pose from the mesh: roll from the line through the iris centres; yaw and pitch from
-/// the facing direction, the normal of the plane spanned by cheek-to-cheek and
-/// forehead-to-chin.
+/// Head pose: roll from the line through the iris centres (the pupil line CHSI measures; the
+/// iris model runs on both eyes alike, so a mirrored photo reads the opposite roll); yaw and
+/// pitch from [`facing`].
 fn head_pose(mesh: &[[f32; 3]], right_eye: &Eye, left_eye: &Eye) -> HeadPose {
     let (r, l) = (right_eye.iris_center(), left_eye.iris_center());
-    let roll = (l[1] - r[1]).atan2(l[0] - r[0]).to_degrees();
-    let sub = |a: usize, b: usize| {
-        let (p, q) = (mesh[a], mesh[b]);
-        [q[0] - p[0], q[1] - p[1], q[2] - p[2]]
-    };
-    let across = sub(RIGHT_CHEEK, LEFT_CHEEK);
-    let down = sub(FOREHEAD, CHIN);
-    // across × down points away from the camera; the face looks the other way.
-    let facing = [
-        -(across[1] * down[2] - across[2] * down[1]),
-        -(across[2] * down[0] - across[0] * down[2]),
-        -(across[0] * down[1] - across[1] * down[0]),
-    ];
-    // Undo the roll so that yaw and pitch are about the face's own axes.
-    let (sin, cos) = (-roll.to_radians()).sin_cos();
-    let fx = facing[0] * cos - facing[1] * sin;
-    let fy = facing[0] * sin + facing[1] * cos;
+    let (yaw, pitch) = facing(mesh);
     HeadPose {
-        yaw: fx.atan2(-facing[2]).to_degrees(),
-        pitch: fy.atan2(-facing[2]).to_degrees(),
-        roll,
+        yaw,
+        pitch,
+        roll: (l[1] - r[1]).atan2(l[0] - r[0]).to_degrees(),
     }
+}
+
+/// Yaw and pitch of the rotation that lays MediaPipe's canonical 3D face onto the mesh's
+/// points (weighted Procrustes over the points and weights of MediaPipe's own face
+/// geometry), about the face's own axes once the roll about the camera axis is taken out.
+fn facing(mesh: &[[f32; 3]]) -> (f32, f32) {
+    use nalgebra::{Matrix3, Vector3};
+    // The mesh in the canonical face's axes: x to the image's right, y up, z to the camera.
+    let seen = |i: usize| Vector3::new(mesh[i][0], -mesh[i][1], -mesh[i][2]);
+    let total: f32 = canonical_face::POINTS.iter().map(|p| p.1).sum();
+    let (mut model_mean, mut seen_mean) = (Vector3::zeros(), Vector3::zeros());
+    for &(i, w, model) in &canonical_face::POINTS {
+        model_mean += Vector3::from(model) * (w / total);
+        seen_mean += seen(i) * (w / total);
+    }
+    let mut covariance = Matrix3::zeros();
+    for &(i, w, model) in &canonical_face::POINTS {
+        covariance += (seen(i) - seen_mean) * (Vector3::from(model) - model_mean).transpose() * w;
+    }
+    // Kabsch: the proper rotation nearest the covariance.
+    let svd = covariance.svd(true, true);
+    let (u, v_t) = (svd.u.expect("asked for"), svd.v_t.expect("asked for"));
+    let reflection =
+        Matrix3::from_diagonal(&Vector3::new(1.0, 1.0, (u * v_t).determinant().signum()));
+    let r = u * reflection * v_t;
+    // r = Rz(roll) · Ry(yaw) · Rx(pitch) with the axes above: yaw about y (positive turns
+    // the face to the image's right), pitch about x (positive tips it down).
+    (
+        (-r[(2, 0)]).clamp(-1.0, 1.0).asin().to_degrees(),
+        r[(2, 1)].atan2(r[(2, 2)]).to_degrees(),
+    )
 }
 
 // ---------------------------------------------------------------------------------------
@@ -826,6 +837,42 @@ pub fn person_mask(engine: &Engine, image: &RgbImage) -> Result<GrayImage, ort::
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A mesh of the canonical face turned by a known rotation (r = Rz · Ry · Rx in the
+    /// canonical axes), scaled to pixels and moved, in the mesh's axes (y down, z away).
+    fn turned_mesh(yaw: f32, pitch: f32, roll_up: f32) -> Vec<[f32; 3]> {
+        use nalgebra::{Rotation3, Vector3};
+        let r = Rotation3::from_axis_angle(&Vector3::z_axis(), roll_up.to_radians())
+            * Rotation3::from_axis_angle(&Vector3::y_axis(), yaw.to_radians())
+            * Rotation3::from_axis_angle(&Vector3::x_axis(), pitch.to_radians());
+        let mut mesh = vec![[0.0; 3]; 468];
+        for &(i, _, model) in &canonical_face::POINTS {
+            let p = r * Vector3::from(model) * 9.0;
+            mesh[i] = [240.0 + p.x, 300.0 - p.y, 40.0 - p.z];
+        }
+        mesh
+    }
+
+    #[test]
+    fn facing_recovers_a_known_rotation_whatever_the_roll() {
+        for (yaw, pitch, roll_up) in [(0.0, 0.0, 0.0), (20.0, -10.0, 5.0), (-35.0, 15.0, -12.0)] {
+            let (y, p) = facing(&turned_mesh(yaw, pitch, roll_up));
+            assert!((y - yaw).abs() < 0.01, "yaw {y} for {yaw}");
+            assert!((p - pitch).abs() < 0.01, "pitch {p} for {pitch}");
+        }
+    }
+
+    #[test]
+    fn facing_signs_follow_the_image() {
+        // Turned to the image's right: the nose tip (4) lies right of the eyes' middle.
+        let mesh = turned_mesh(20.0, 0.0, 0.0);
+        assert!(mesh[4][0] > (mesh[33][0] + mesh[263][0]) / 2.0);
+        assert!(facing(&mesh).0 > 0.0);
+        // Chin down: the nose tip drops toward the mouth.
+        let (level, down) = (turned_mesh(0.0, 0.0, 0.0), turned_mesh(0.0, 15.0, 0.0));
+        assert!(down[4][1] - down[33][1] > level[4][1] - level[33][1]);
+        assert!(facing(&down).1 > 0.0);
+    }
 
     #[test]
     fn anchors_cover_the_detector_grid() {

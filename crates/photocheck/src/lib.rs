@@ -19,6 +19,7 @@ pub mod accessory_measures;
 pub mod analysis;
 pub mod annotate;
 pub mod batch;
+mod canonical_face;
 pub mod engine;
 pub mod face_measures;
 pub mod fix;
