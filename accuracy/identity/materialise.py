@@ -8,6 +8,13 @@ The sources hold tight face crops (112×112 and 150×150), which a portrait phot
 each crop is scaled to 300 px wide and set on a plain 480×640 frame with its top 110 px
 down, so that the checker's face detector, mesh and chip alignment run as on a portrait.
 
+Each line also carries hand labels (glasses, teeth_visible, eyes_open, face_turned, in the
+conventions of the development photos' README; a field left out could not be judged from
+the crop; no roll labels: the sources rotated many crops to level the eyes, so a head that
+looks tilted often has a level eye line) and a split by person: materialise writes
+labels-tune.jsonl and labels-report.jsonl beside the photos for `photocheck eval`. Limits
+are set on the tune half; the report half is the figure to quote.
+
 usage: python3 materialise.py OUT_DIR owner/name=GIT_DIR [owner/name=GIT_DIR …]
        (with pillow installed)
 """
@@ -35,6 +42,7 @@ def main():
     missing = sorted({l["repo"] for l in lines} - set(repos))
     if missing:
         sys.exit(f"materialise: no git copy given for {', '.join(missing)}")
+    labels = {"tune": [], "report": []}
     for line in lines:
         data = subprocess.run(
             ["git", "--git-dir", repos[line["repo"]], "show", f"{line['commit']}:{line['path']}"],
@@ -51,6 +59,10 @@ def main():
         target = out / line["person"] / line["file"]
         target.parent.mkdir(parents=True, exist_ok=True)
         frame.save(target.with_suffix(".png"))
+        name = f"{line['person']}/{Path(line['file']).with_suffix('.png')}"
+        labels[line["split"]].append(json.dumps({"file": name, "group": line["person"], **line["labels"]}))
+    for split, records in labels.items():
+        (out / f"labels-{split}.jsonl").write_text("\n".join(records) + "\n")
     print(f"materialise: {len(lines)} photos of {len({l['person'] for l in lines})} people in {out}")
 
 
