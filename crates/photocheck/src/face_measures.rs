@@ -232,7 +232,7 @@ fn face_scale(face: &FaceDetail) -> f64 {
 }
 
 /// Teeth: inside the inner-lip polygon, pixels clearly brighter than the cheeks and with
-/// little colour. A closed mouth has (almost) no inner area.
+/// less colour than them. A closed mouth has (almost) no inner area.
 fn teeth(image: &RgbImage, face: &FaceDetail) -> f64 {
     let radius = (face_scale(face) / 40.0).max(2.0) as i32;
     let cheeks: Vec<(f64, f64)> = mesh::CHEEKS
@@ -258,7 +258,8 @@ fn teeth(image: &RgbImage, face: &FaceDetail) -> f64 {
         let (max, min) = (r.max(g).max(b), r.min(g).min(b));
         let sat = if max > 0.0 { (max - min) / max } else { 0.0 };
         let luma = 0.299 * r + 0.587 * g + 0.114 * b;
-        if luma > skin_luma * 0.85 && sat < skin_sat * 0.75 {
+        // `<=`: in a black-and-white photo skin and teeth both have no colour at all.
+        if luma > skin_luma * 0.85 && sat <= skin_sat * 0.75 {
             teeth += 1.0;
         }
     }

@@ -521,3 +521,16 @@ fn identity_match_passes_the_same_person_fails_another_and_skips_without_a_refer
     assert_eq!(missing, Status::Skip);
     assert!(why.contains("no reference photo"), "{why}");
 }
+
+#[test]
+fn teeth_show_in_colour_and_in_black_and_white() {
+    // Eileen Collins smiles with her teeth showing.
+    let colour = image::open(testdata("real/astronaut.png"))
+        .unwrap()
+        .into_rgb8();
+    let grey = image::DynamicImage::ImageLuma8(image::imageops::grayscale(&colour)).into_rgb8();
+    for (what, image) in [("colour", &colour), ("black and white", &grey)] {
+        let teeth = rule_on(image, "mouth.no_teeth");
+        assert_eq!(teeth.status, photocheck::Status::Fail, "{what}: {teeth:?}");
+    }
+}
