@@ -3,6 +3,7 @@
 //! rates at the profile's limits.
 
 use photocheck::analysis::descriptor_distance;
+use photocheck::references::visible_entries;
 use photocheck::{Checker, Status};
 use rayon::prelude::*;
 use std::io::Write;
@@ -17,18 +18,8 @@ struct Sample {
 
 /// Sub-folders of `dir` (people) and their files (photos), sorted by name.
 fn people(dir: &Path) -> Result<Vec<(String, Vec<PathBuf>)>, String> {
-    let list = |d: &Path| -> Result<Vec<PathBuf>, String> {
-        let mut paths: Vec<PathBuf> = std::fs::read_dir(d)
-            .map_err(|e| format!("cannot list {}: {e}", d.display()))?
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                !p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            })
-            .collect();
-        paths.sort();
-        Ok(paths)
-    };
+    let list =
+        |d: &Path| visible_entries(d).map_err(|e| format!("cannot list {}: {e}", d.display()));
     let mut found = Vec::new();
     for person in list(dir)?.into_iter().filter(|p| p.is_dir()) {
         let photos: Vec<PathBuf> = list(&person)?.into_iter().filter(|p| p.is_file()).collect();

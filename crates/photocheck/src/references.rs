@@ -36,21 +36,28 @@ fn key(text: &str) -> String {
         .to_uppercase()
 }
 
+/// The entries of `dir` but hidden ones, sorted by name.
+pub fn visible_entries(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)?
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
+        .collect();
+    paths.sort();
+    Ok(paths)
+}
+
 impl References {
     /// The files of `dir` (not its subfolders), sorted by name, that could be reference
     /// photos: every file but hidden ones.
     pub fn files(dir: &Path) -> std::io::Result<Vec<PathBuf>> {
-        let mut files: Vec<PathBuf> = std::fs::read_dir(dir)?
-            .filter_map(|e| e.ok())
-            .map(|e| e.path())
+        Ok(visible_entries(dir)?
+            .into_iter()
             .filter(|p| p.is_file())
-            .filter(|p| {
-                !p.file_name()
-                    .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-            })
-            .collect();
-        files.sort();
-        Ok(files)
+            .collect())
     }
 
     /// Adds a reference photo under its file stem. A second photo under the same key is
