@@ -66,8 +66,8 @@ pub struct FaceMeasures {
     pub hot_spots: f64,
     /// Lip saturation relative to skin.
     pub lip_saturation: f64,
-    /// Tint, glare and rims in the lenses' region (for glasses that are allowed); `None`
-    /// when the eyes are too small to read.
+    /// Rims, shade, tint and glare in the lenses' region; `None` when the eyes are too
+    /// small to read.
     pub lenses: Option<crate::lens_measures::Lenses>,
 }
 

@@ -1,7 +1,6 @@
-//! Measurements of glasses that `glasses.clear` judges where a profile allows glasses:
-//! tinted lenses and glare on the lenses. Each is read in the
-//! region a lens covers around each eye, placed from the mesh's eye outline; the rule
-//! judges them only where `glasses.none` finds glasses.
+//! Measurements of the region glasses cover around each eye, placed from the mesh's eye
+//! outline: a lens's lower rim and dark lenses, which `glasses.none` finds glasses by, and
+//! tinted lenses and glare, which `glasses.clear` judges where a profile allows glasses.
 
 use crate::analysis::{FaceDetail, Point};
 use crate::face_measures::mesh;
@@ -36,6 +35,13 @@ pub struct Lenses {
     pub tint: f64,
     /// Share of the lens regions (less the eye openings) in blown-out highlights.
     pub glare: f64,
+    /// The sharpest step in brightness below each eye where a lens's lower rim lies (the
+    /// median over the eye's middle columns) over the cheeks' brightness, the mean of the two
+    /// eyes: a rim, or a dark lens's edge, is a sharp step; skin below the eye shades gently.
+    pub rim_step: f64,
+    /// Mean grey of the lens regions (less the eye openings) over the cheeks' grey: dark
+    /// lenses make it low.
+    pub shade: f64,
 }
 
 /// One eye's outline: its outer and inner corner, and the lids' points ordered by column
@@ -151,7 +157,8 @@ pub fn measure(working: &RgbImage, grey: &GrayImage, face: &FaceDetail) -> Optio
     let cheek_grey = 0.299 * cheeks[0] as f64 + 0.587 * cheeks[1] as f64 + 0.114 * cheeks[2] as f64;
 
     let mut tint: f64 = 0.0;
-    let (mut lens_pixels, mut glare_pixels) = (0usize, 0usize);
+    let mut rim_step = 0.0;
+    let (mut lens_pixels, mut glare_pixels, mut lens_grey) = (0usize, 0usize, 0.0);
     for outline in &eyes {
         let w = outline.width();
         let (x0, x1) = outline.x_range();
@@ -163,14 +170,48 @@ pub fn measure(working: &RgbImage, grey: &GrayImage, face: &FaceDetail) -> Optio
         if let Some(skin) = mean_rgb(working, under) {
             tint = tint.max(delta_e(lab_of(skin), cheek_lab));
         }
-        let (lens, glare) = glare_count(grey, outline, cheek_grey);
+        rim_step += lower_rim_step(grey, outline) / cheek_grey.max(1.0) / 2.0;
+        let (lens, glare, sum) = glare_count(grey, outline, cheek_grey);
         lens_pixels += lens;
         glare_pixels += glare;
+        lens_grey += sum;
     }
     Some(Lenses {
         tint,
         glare: glare_pixels as f64 / lens_pixels.max(1) as f64,
+        rim_step,
+        shade: lens_grey / lens_pixels.max(1) as f64 / cheek_grey.max(1.0),
     })
+}
+
+/// Where a lens's lower rim lies: RIM_BAND eye widths below the lower lid (lenses reach
+/// about LENS_HALF_HEIGHT below the eye's middle).
+const RIM_BAND: (f64, f64) = (0.15, 0.9);
+
+/// The largest step in grey (over 0.1 eye widths) down each of the eye's middle columns in
+/// the rim's band, the median over the columns.
+fn lower_rim_step(grey: &GrayImage, outline: &EyeOutline) -> f64 {
+    let w = outline.width();
+    let (x0, x1) = outline.x_range();
+    let step = (0.05 * w).max(1.0).round() as i64;
+    let at = |x: i64, y: i64| -> Option<f64> {
+        inside(grey.width(), grey.height(), x, y)
+            .then(|| grey.get_pixel(x as u32, y as u32)[0] as f64)
+    };
+    let mut steps: Vec<f64> = columns(x0 + (x1 - x0) * 0.2, x0 + (x1 - x0) * 0.8)
+        .filter_map(|x| {
+            let lower = outline.lids_at(x).1;
+            let xi = x as i64;
+            (((lower + RIM_BAND.0 * w).round() as i64)..=((lower + RIM_BAND.1 * w).round() as i64))
+                .filter_map(|y| Some((at(xi, y + step)? - at(xi, y - step)?).abs()))
+                .reduce(f64::max)
+        })
+        .collect();
+    if steps.is_empty() {
+        return 0.0;
+    }
+    let mid = steps.len() / 2;
+    *steps.select_nth_unstable_by(mid, f64::total_cmp).1
 }
 
 /// The whole-pixel columns from `start` to `end`.
@@ -180,13 +221,13 @@ fn columns(start: f64, end: f64) -> impl Iterator<Item = f64> {
 
 /// The lens pixels around one eye (less the eye opening and its margin), and how many of
 /// them are glare.
-fn glare_count(grey: &GrayImage, outline: &EyeOutline, cheek_grey: f64) -> (usize, usize) {
+fn glare_count(grey: &GrayImage, outline: &EyeOutline, cheek_grey: f64) -> (usize, usize, f64) {
     let w = outline.width();
     let centre = outline.middle();
     let (half_w, half_h) = (LENS_HALF_WIDTH * w, LENS_HALF_HEIGHT * w);
     let (x0, x1) = outline.x_range();
     let margin = EYE_MARGIN * w;
-    let (mut lens, mut glare) = (0, 0);
+    let (mut lens, mut glare, mut sum) = (0, 0, 0.0);
     let (cx, cy) = (centre[0] as f64, centre[1] as f64);
     for y in (cy - half_h).floor() as i64..=(cy + half_h).ceil() as i64 {
         for x in (cx - half_w).floor() as i64..=(cx + half_w).ceil() as i64 {
@@ -203,12 +244,13 @@ fn glare_count(grey: &GrayImage, outline: &EyeOutline, cheek_grey: f64) -> (usiz
             }
             lens += 1;
             let g = grey.get_pixel(x as u32, y as u32)[0];
+            sum += g as f64;
             if g >= GLARE_GREY && g as f64 >= cheek_grey + GLARE_ABOVE_CHEEKS {
                 glare += 1;
             }
         }
     }
-    (lens, glare)
+    (lens, glare, sum)
 }
 
 #[cfg(test)]

@@ -207,7 +207,7 @@ pub struct Rules {
     #[serde(rename = "mouth.no_teeth")]
     pub mouth_no_teeth: Rule<Max>,
     #[serde(rename = "glasses.none")]
-    pub glasses_none: Rule<Max>,
+    pub glasses_none: Rule<GlassesNone>,
     #[serde(rename = "glasses.clear")]
     pub glasses_clear: Rule<GlassesClear>,
     #[serde(rename = "lighting.even")]
@@ -297,7 +297,19 @@ pub struct AccessoriesNone {
     pub max_neck_pattern: f64,
 }
 
-/// Glasses that are allowed must be clear: lenses not tinted, no glare on them. Whether glasses are worn at all is `glasses.none`'s `max`.
+/// Glasses are found by any of three signs: a frame across the nose bridge, a lens's lower
+/// rim below the eyes, or dark lenses over them.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct GlassesNone {
+    /// Largest edge strength on the nose bridge over the cheeks'.
+    pub max_bridge_edges: f64,
+    /// Largest sharp step in brightness below the eyes, over the cheeks' brightness.
+    pub max_rim_step: f64,
+    /// Least brightness around the eyes (where lenses sit) over the cheeks'.
+    pub min_lens_shade: f64,
+}
+
+/// Glasses that are allowed must be clear: lenses not tinted, no glare on them. Whether glasses are worn at all is `glasses.none`'s to say.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GlassesClear {
     /// Largest CIEDE2000 distance between the skin behind the lenses and the cheeks below.

@@ -1,6 +1,6 @@
 //! `glasses.clear`: where a profile allows glasses, they must be clear — lenses not tinted,
 //! no glare on them (frames over the eyes are not looked for). Each problem is its own finding. A face
-//! without glasses (by `glasses.none`'s `max`) passes.
+//! without glasses (by `glasses.none`'s limits) passes.
 
 use super::{face_or_skip, judged, round1, round3, skipped, Measurements};
 use crate::profile::Profile;
@@ -11,16 +11,18 @@ pub const ID: &str = "glasses.clear";
 pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let rule = &p.rules.glasses_clear;
     let s = &rule.params;
-    let worn_above = p.rules.glasses_none.params.max;
+    let glasses = &p.rules.glasses_none.params;
     let limit = format!(
-        "where glasses are worn (bridge edges > {worn_above}): tint ΔE2000 ≤ {}, glare ≤ {}",
-        s.max_tint_delta_e, s.max_glare
+        "where glasses are worn (not {}): tint ΔE2000 ≤ {}, glare ≤ {}",
+        super::glasses_none::limit_text(glasses),
+        s.max_tint_delta_e,
+        s.max_glare
     );
     let f = match face_or_skip(m, ID, &limit) {
         Ok(f) => f,
         Err(skip) => return *skip,
     };
-    if f.bridge_edges <= worn_above {
+    if !super::glasses_none::worn(f, glasses) {
         return judged(
             ID,
             rule,
@@ -89,6 +91,8 @@ mod tests {
     const CLEAR: Lenses = Lenses {
         tint: 3.0,
         glare: 0.0,
+        rim_step: 0.2,
+        shade: 0.8,
     };
 
     #[test]
@@ -117,6 +121,7 @@ mod tests {
         let both = with_glasses(Lenses {
             tint: 50.0,
             glare: 0.2,
+            ..CLEAR
         });
         assert_eq!(
             both.message.zh.matches('；').count(),

@@ -463,6 +463,8 @@ pub(crate) mod test_support {
                 lenses: Some(crate::lens_measures::Lenses {
                     tint: 3.0,
                     glare: 0.0,
+                    rim_step: 0.2,
+                    shade: 0.8,
                 }),
             }),
             person: Some(PersonMeasures {
