@@ -520,6 +520,24 @@ fn identity_match_passes_the_same_person_fails_another_and_skips_without_a_refer
     let (missing, why) = status("2021009999王五11010519491231002X.png");
     assert_eq!(missing, Status::Skip);
     assert!(why.contains("no reference photo"), "{why}");
+
+    // A school whose profile makes it a failure refuses the other person's photo outright.
+    let strict = photocheck::Profile::from_overrides_str(
+        "[rules.\"identity.match\"]\nseverity = \"fail\"\n",
+        "school.toml",
+    )
+    .unwrap();
+    let strict =
+        photocheck::Checker::with_engine(strict, Engine::load(&default_model_dir(), 1).unwrap());
+    let refs = strict.read_references(references.path()).unwrap();
+    let strict = strict.with_references(refs);
+    let report = strict.check_bytes("2021001235李四110105194912310021.png", &astronaut);
+    let check = report
+        .checks
+        .iter()
+        .find(|c| c.id == "identity.match")
+        .unwrap();
+    assert_eq!(check.status, Status::Fail, "{}", check.message.en);
 }
 
 #[test]
