@@ -219,8 +219,8 @@ fn columns(start: f64, end: f64) -> impl Iterator<Item = f64> {
     (start.round() as i64..=end.round() as i64).map(|x| x as f64)
 }
 
-/// The lens pixels around one eye (less the eye opening and its margin), and how many of
-/// them are glare.
+/// The lens pixels around one eye (less the eye opening and its margin): how many there
+/// are, how many of them are glare, and the sum of their grey.
 fn glare_count(grey: &GrayImage, outline: &EyeOutline, cheek_grey: f64) -> (usize, usize, f64) {
     let w = outline.width();
     let centre = outline.middle();
@@ -256,6 +256,36 @@ fn glare_count(grey: &GrayImage, outline: &EyeOutline, cheek_grey: f64) -> (usiz
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// An eye 40 px wide at row 40 on a flat grey face.
+    fn flat_eye() -> (GrayImage, EyeOutline) {
+        let outline = EyeOutline {
+            corners: ([30.0, 40.0], [70.0, 40.0]),
+            upper_by_x: vec![[30.0, 40.0], [50.0, 37.0], [70.0, 40.0]],
+            lower_by_x: vec![[30.0, 40.0], [50.0, 43.0], [70.0, 40.0]],
+        };
+        (GrayImage::from_pixel(100, 100, image::Luma([150])), outline)
+    }
+
+    #[test]
+    fn a_rim_below_the_eye_is_a_sharp_step_and_shading_is_not() {
+        let (flat, outline) = flat_eye();
+        assert_eq!(lower_rim_step(&flat, &outline), 0.0);
+        // Skin darkening by one grey level a row: a step of twice the 2 px reach.
+        let mut shaded = flat.clone();
+        for (_, y, p) in shaded.enumerate_pixels_mut() {
+            p.0 = [(200 - y) as u8];
+        }
+        assert_eq!(lower_rim_step(&shaded, &outline), 4.0);
+        // A dark frame line half an eye width below the lids.
+        let mut rimmed = flat;
+        for x in 0..100 {
+            for y in 62..64 {
+                rimmed.put_pixel(x, y, image::Luma([40]));
+            }
+        }
+        assert_eq!(lower_rim_step(&rimmed, &outline), 110.0);
+    }
 
     #[test]
     fn a_polyline_is_read_between_its_points() {
