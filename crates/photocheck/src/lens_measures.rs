@@ -171,7 +171,7 @@ pub fn measure(working: &RgbImage, grey: &GrayImage, face: &FaceDetail) -> Optio
             tint = tint.max(delta_e(lab_of(skin), cheek_lab));
         }
         rim_step += lower_rim_step(grey, outline) / cheek_grey.max(1.0) / 2.0;
-        let (lens, glare, sum) = glare_count(grey, outline, cheek_grey);
+        let (lens, glare, sum) = lens_region(grey, outline, cheek_grey);
         lens_pixels += lens;
         glare_pixels += glare;
         lens_grey += sum;
@@ -219,9 +219,9 @@ fn columns(start: f64, end: f64) -> impl Iterator<Item = f64> {
     (start.round() as i64..=end.round() as i64).map(|x| x as f64)
 }
 
-/// The lens pixels around one eye (less the eye opening and its margin): how many there
-/// are, how many of them are glare, and the sum of their grey.
-fn glare_count(grey: &GrayImage, outline: &EyeOutline, cheek_grey: f64) -> (usize, usize, f64) {
+/// Reads the lens region around one eye (less the eye opening and its margin): how many
+/// pixels it holds, how many of them are glare, and the sum of their grey.
+fn lens_region(grey: &GrayImage, outline: &EyeOutline, cheek_grey: f64) -> (usize, usize, f64) {
     let w = outline.width();
     let centre = outline.middle();
     let (half_w, half_h) = (LENS_HALF_WIDTH * w, LENS_HALF_HEIGHT * w);
