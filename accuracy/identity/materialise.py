@@ -19,14 +19,15 @@ usage: python3 materialise.py OUT_DIR owner/name=GIT_DIR [owner/name=GIT_DIR …
        (with pillow installed)
 """
 
-import hashlib
 import json
-import subprocess
 import sys
 from io import BytesIO
 from pathlib import Path
 
 from PIL import Image
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from corpus import blob, read_manifest, repos_from_args, write_labels  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 FRAME = (480, 640)
@@ -37,21 +38,11 @@ BACKDROP = (200, 200, 200)
 
 def main():
     out = Path(sys.argv[1])
-    repos = dict(arg.split("=", 1) for arg in sys.argv[2:])
-    lines = [json.loads(l) for l in (HERE / "manifest.jsonl").read_text().splitlines() if l.strip()]
-    missing = sorted({l["repo"] for l in lines} - set(repos))
-    if missing:
-        sys.exit(f"materialise: no git copy given for {', '.join(missing)}")
-    labels = {"tune": [], "report": []}
+    repos = repos_from_args(sys.argv[2:])
+    lines = read_manifest(HERE / "manifest.jsonl", repos)
+    records = []
     for line in lines:
-        data = subprocess.run(
-            ["git", "--git-dir", repos[line["repo"]], "show", f"{line['commit']}:{line['path']}"],
-            check=True,
-            capture_output=True,
-        ).stdout
-        if hashlib.sha256(data).hexdigest() != line["sha256"]:
-            sys.exit(f"materialise: {line['repo']}:{line['path']} differs from the manifest's sha256")
-        crop = Image.open(BytesIO(data)).convert("RGB")
+        crop = Image.open(BytesIO(blob(line, repos))).convert("RGB")
         scale = FACE_WIDTH / crop.width
         crop = crop.resize((FACE_WIDTH, round(crop.height * scale)), Image.BICUBIC)
         frame = Image.new("RGB", FRAME, BACKDROP)
@@ -60,9 +51,8 @@ def main():
         target.parent.mkdir(parents=True, exist_ok=True)
         frame.save(target.with_suffix(".png"))
         name = f"{line['person']}/{Path(line['file']).with_suffix('.png')}"
-        labels[line["split"]].append(json.dumps({"file": name, "group": line["person"], **line["labels"]}))
-    for split, records in labels.items():
-        (out / f"labels-{split}.jsonl").write_text("\n".join(records) + "\n")
+        records.append((line["split"], {"file": name, "group": line["person"], **line["labels"]}))
+    write_labels(out, records)
     print(f"materialise: {len(lines)} photos of {len({l['person'] for l in lines})} people in {out}")
 
 
