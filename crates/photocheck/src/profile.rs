@@ -230,9 +230,12 @@ pub struct Rules {
     pub shoulders_level: Rule<Max>,
 }
 
-/// Hair over the ears: the ear bands beside the cheeks in the hair's colour.
+/// Ears hidden by a turned head (the far ear behind the cheek) or by hair (the ear bands
+/// beside the cheeks in the hair's colour).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct EarsVisible {
+    /// Largest sideways turn (degrees of yaw) at which the far ear still shows.
+    pub max_yaw: f64,
     /// CIEDE2000 distance to the hair's colour within which an ear-band pixel is hair.
     pub hair_delta_e: f64,
     /// Largest share of an ear band that may be hair.

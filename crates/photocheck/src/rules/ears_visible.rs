@@ -1,7 +1,8 @@
-//! `ears.visible`: both ears show; hair over an ear fails. Judged by the hair's own colour
-//! in the band beside each cheek where the ear should be.
+//! `ears.visible`: both ears show. A head turned sideways hides the far ear behind the
+//! cheek (judged by the face's yaw); hair over an ear is judged by the hair's own colour in
+//! the band beside each cheek where the ear should be.
 
-use super::{hair_skip, judged, person_or_skip, round3, skipped, Measurements};
+use super::{hair_skip, judged, person_or_skip, round1, round3, skipped, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
@@ -11,10 +12,21 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let rule = &p.rules.ears_visible;
     let s = &rule.params;
     let limit = format!(
-        "≤ {:.0}% of each ear band in the hair's colour (ΔE {})",
+        "turned ≤ {}°, ≤ {:.0}% of each ear band in the hair's colour (ΔE {})",
+        s.max_yaw,
         s.max_hair_share * 100.0,
         s.hair_delta_e
     );
+    if let Some(yaw) = m.face.as_ref().map(|f| f.yaw.abs()) {
+        if yaw > s.max_yaw {
+            let message = Message::new(
+                format!("头部侧转 {yaw:.0}°，远侧的耳朵被脸挡住：请正对镜头，露出双耳"),
+                format!("the head is turned {yaw:.0}° sideways, so the far ear is hidden behind the face: face the camera so both ears show"),
+            );
+            let value = serde_json::json!({"yaw": round1(yaw), "hair": null});
+            return judged(ID, rule, false, value, limit, message);
+        }
+    }
     let person = match person_or_skip(m, ID, &limit) {
         Ok(person) => person,
         Err(skip) => return *skip,
@@ -42,7 +54,9 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
             format!("{pct:.0}% of where an ear should be is hair: tuck the hair behind the ears so both show"),
         )
     };
-    judged(ID, rule, ok, round3(share), limit, message)
+    let yaw = m.face.as_ref().map(|f| round1(f.yaw.abs()));
+    let value = serde_json::json!({"yaw": yaw, "hair": round3(share)});
+    judged(ID, rule, ok, value, limit, message)
 }
 
 #[cfg(test)]
@@ -64,5 +78,21 @@ mod tests {
         assert_eq!(with(Some(0.05), 40.0), Status::Pass);
         assert_eq!(with(None, 40.0), Status::Skip);
         assert_eq!(with(Some(0.6), 5.0), Status::Skip, "bald: hair is skin");
+    }
+
+    #[test]
+    fn a_turned_head_fails_even_where_the_hair_cannot_be_read() {
+        let turned = |yaw: f64, from_skin: f64| {
+            let mut m = compliant();
+            m.face.as_mut().unwrap().yaw = yaw;
+            let person = m.person.as_mut().unwrap();
+            person.ear_hair = Some(0.0);
+            person.hair.as_mut().unwrap().from_skin = from_skin;
+            status_of(ID, &m)
+        };
+        let limit = crate::profile::Profile::default().rules.ears_visible.params.max_yaw;
+        assert_eq!(turned(-(limit + 5.0), 40.0), Status::Fail, "turned left");
+        assert_eq!(turned(limit + 5.0, 5.0), Status::Fail, "turned, bald");
+        assert_eq!(turned(limit - 5.0, 40.0), Status::Pass);
     }
 }
