@@ -53,6 +53,7 @@ const MAPPING: &[(&str, LabelReader)] = &[
     ("clothing.not_blue", |l| flag(l, "blue_clothing")),
     ("ears.visible", |l| not(l, "both_ears_visible")),
     ("shoulders.level", |l| not(l, "shoulders_level")),
+    ("clothing.covered", |l| flag(l, "shoulders_bare")),
     ("accessories.none", |l| {
         any(
             l,
