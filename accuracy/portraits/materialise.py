@@ -7,7 +7,9 @@ data.yaml states): celebrity and stock portraits, each in three augmented copies
 sheared, letterboxed to 640×640). Of each original, the manifest holds the copy whose
 face the checker found level (smallest |roll|), with the face at least 80 px wide; copies
 turned on their side or cut to a part of the face were left out after looking at them.
-The files are written unchanged.
+The copies were letterboxed in black to 640×640: the materialiser cuts away the black rows
+and columns at the edges (a letterbox would read as a dark person to the person mask) and
+writes the rest as PNG.
 
 Each line carries hand labels in the conventions of the development photos' README
 (`true`/`false` as seen, `null` where it cannot be judged: an ear under the tile's
@@ -21,12 +23,24 @@ usage: python3 materialise.py OUT_DIR RinatHar/EarTracking=GIT_DIR
 """
 
 import sys
+from io import BytesIO
 from pathlib import Path
+
+from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from corpus import blob, read_manifest, repos_from_args, write_labels  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
+# Brightest channel value of a letterbox pixel (JPEG noise lifts the black a little).
+LETTERBOX = 16
+
+
+def without_letterbox(image):
+    """The image less the rows and columns at its edges that are all letterbox black."""
+    mask = image.convert("L").point(lambda v: 255 if v > LETTERBOX else 0)
+    box = mask.getbbox()
+    return image.crop(box) if box else image
 
 
 def main():
@@ -35,10 +49,11 @@ def main():
     lines = read_manifest(HERE / "manifest.jsonl", repos)
     records = []
     for line in lines:
-        name = f"{line['person']}/{line['file']}"
+        name = f"{line['person']}/{Path(line['file']).with_suffix('.png')}"
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(blob(line, repos))
+        photo = Image.open(BytesIO(blob(line, repos))).convert("RGB")
+        without_letterbox(photo).save(target)
         records.append((line["split"], {"file": name, "group": line["person"], **line["labels"]}))
     write_labels(out, records)
     print(f"materialise: {len(lines)} photos of {len({l['person'] for l in lines})} people in {out}")
