@@ -1,5 +1,6 @@
 //! Measurements of the region glasses cover around each eye, placed from the mesh's eye
-//! outline: a lens's lower rim and dark lenses, which `glasses.none` finds glasses by, and
+//! outline: a lens's lower rim, a frame's arm across the temple and dark lenses, which
+//! `glasses.none` finds glasses by, and
 //! tinted lenses and glare, which `glasses.clear` judges where a profile allows glasses.
 
 use crate::analysis::{FaceDetail, Point};
@@ -42,6 +43,10 @@ pub struct Lenses {
     /// Mean grey of the lens regions (less the eye openings) over the cheeks' grey: dark
     /// lenses make it low.
     pub shade: f64,
+    /// The sharpest step in brightness beside each eye's outer corner, where a frame's arm
+    /// runs to the ear (the median over the band's columns), over the cheeks' brightness,
+    /// the larger of the two sides: an arm is a thin line across the temple's plain skin.
+    pub temple_step: f64,
 }
 
 /// One eye's outline: its outer and inner corner, and the lids' points ordered by column
@@ -158,8 +163,11 @@ pub fn measure(working: &RgbImage, grey: &GrayImage, face: &FaceDetail) -> Optio
 
     let mut tint: f64 = 0.0;
     let mut rim_step = 0.0;
+    let mut temple_step: f64 = 0.0;
+    // The face's outline beside each eye, which bounds the temple band.
+    let edges = [face.point(mesh::RIGHT_CHEEK), face.point(mesh::LEFT_CHEEK)];
     let (mut lens_pixels, mut glare_pixels, mut lens_grey) = (0usize, 0usize, 0.0);
-    for outline in &eyes {
+    for (outline, edge) in eyes.iter().zip(edges) {
         let w = outline.width();
         let (x0, x1) = outline.x_range();
         let under = columns(x0 + (x1 - x0) * 0.25, x0 + (x1 - x0) * 0.75).flat_map(|x| {
@@ -171,6 +179,7 @@ pub fn measure(working: &RgbImage, grey: &GrayImage, face: &FaceDetail) -> Optio
             tint = tint.max(delta_e(lab_of(skin), cheek_lab));
         }
         rim_step += lower_rim_step(grey, outline) / cheek_grey.max(1.0) / 2.0;
+        temple_step = temple_step.max(temple_arm_step(grey, outline, edge) / cheek_grey.max(1.0));
         let (lens, glare, sum) = lens_region(grey, outline, cheek_grey);
         lens_pixels += lens;
         glare_pixels += glare;
@@ -181,6 +190,7 @@ pub fn measure(working: &RgbImage, grey: &GrayImage, face: &FaceDetail) -> Optio
         glare: glare_pixels as f64 / lens_pixels.max(1) as f64,
         rim_step,
         shade: lens_grey / lens_pixels.max(1) as f64 / cheek_grey.max(1.0),
+        temple_step,
     })
 }
 
@@ -193,17 +203,59 @@ const RIM_BAND: (f64, f64) = (0.15, 0.9);
 fn lower_rim_step(grey: &GrayImage, outline: &EyeOutline) -> f64 {
     let w = outline.width();
     let (x0, x1) = outline.x_range();
-    let step = (0.05 * w).max(1.0).round() as i64;
+    let band = |x: i64| {
+        let lower = outline.lids_at(x as f64).1;
+        ((lower + RIM_BAND.0 * w).round() as i64)..=((lower + RIM_BAND.1 * w).round() as i64)
+    };
+    let columns = columns(x0 + (x1 - x0) * 0.2, x0 + (x1 - x0) * 0.8).map(|x| x as i64);
+    median_largest_step(grey, columns, band, w)
+}
+
+/// Where a frame's arm crosses the temple, in eye widths from the eye's outer corner:
+/// TEMPLE_COLUMNS outward (the lens's edge lies nearer), TEMPLE_ROWS down (negative: up;
+/// the brow's tail lies higher), and at least TEMPLE_MARGIN inside the face's outline
+/// (hair, ears and the backdrop lie beyond it).
+const TEMPLE_COLUMNS: (f64, f64) = (0.3, 0.7);
+const TEMPLE_ROWS: (f64, f64) = (-0.2, 0.3);
+const TEMPLE_MARGIN: f64 = 0.1;
+
+/// The largest step in grey (over 0.1 eye widths) down each column of the temple band
+/// beside the eye's outer corner (up to the face's outline at `edge`), the median over the
+/// columns; 0 when the band has no room (a turned face's far side).
+fn temple_arm_step(grey: &GrayImage, outline: &EyeOutline, edge: Point) -> f64 {
+    let w = outline.width();
+    let (outer, _) = outline.corners;
+    let outward = if outer[0] < outline.middle()[0] {
+        -1.0
+    } else {
+        1.0
+    };
+    let (ox, oy) = (outer[0] as f64, outer[1] as f64);
+    let room = (edge[0] as f64 - ox).abs() - TEMPLE_MARGIN * w;
+    let rows =
+        ((oy + TEMPLE_ROWS.0 * w).round() as i64)..=((oy + TEMPLE_ROWS.1 * w).round() as i64);
+    let columns = columns(TEMPLE_COLUMNS.0 * w, (TEMPLE_COLUMNS.1 * w).min(room))
+        .map(|d| (ox + outward * d).round() as i64);
+    median_largest_step(grey, columns, |_| rows.clone(), w)
+}
+
+/// The largest step in grey (over 0.1 eye widths, `eye_width` given) down each of
+/// `columns` within its `rows`, the median over the columns; 0 without any.
+fn median_largest_step<R: Iterator<Item = i64>>(
+    grey: &GrayImage,
+    columns: impl Iterator<Item = i64>,
+    rows: impl Fn(i64) -> R,
+    eye_width: f64,
+) -> f64 {
+    let step = (0.05 * eye_width).max(1.0).round() as i64;
     let at = |x: i64, y: i64| -> Option<f64> {
         inside(grey.width(), grey.height(), x, y)
             .then(|| grey.get_pixel(x as u32, y as u32)[0] as f64)
     };
-    let mut steps: Vec<f64> = columns(x0 + (x1 - x0) * 0.2, x0 + (x1 - x0) * 0.8)
+    let mut steps: Vec<f64> = columns
         .filter_map(|x| {
-            let lower = outline.lids_at(x).1;
-            let xi = x as i64;
-            (((lower + RIM_BAND.0 * w).round() as i64)..=((lower + RIM_BAND.1 * w).round() as i64))
-                .filter_map(|y| Some((at(xi, y + step)? - at(xi, y - step)?).abs()))
+            rows(x)
+                .filter_map(|y| Some((at(x, y + step)? - at(x, y - step)?).abs()))
                 .reduce(f64::max)
         })
         .collect();
@@ -285,6 +337,33 @@ mod tests {
             }
         }
         assert_eq!(lower_rim_step(&rimmed, &outline), 110.0);
+    }
+
+    #[test]
+    fn an_arm_across_the_temple_is_a_sharp_step_and_a_line_past_the_face_is_not() {
+        // The right eye's outer corner is at x 30: the temple band runs 12–28 px left of it,
+        // rows 32–52, up to 4 px inside the face's outline.
+        let (flat, outline) = flat_eye();
+        let outline_at = |x: f32| [x, 45.0];
+        assert_eq!(temple_arm_step(&flat, &outline, outline_at(0.0)), 0.0);
+        let mut armed = flat.clone();
+        for x in 0..30 {
+            for y in 41..43 {
+                armed.put_pixel(x, y, image::Luma([40]));
+            }
+        }
+        assert_eq!(temple_arm_step(&armed, &outline, outline_at(0.0)), 110.0);
+        // A face turned away: its outline lies 10 px from the corner, no room for a band.
+        assert_eq!(temple_arm_step(&armed, &outline, outline_at(20.0)), 0.0);
+        // A line beyond the face's outline (hair, the backdrop) is not read, though it fills
+        // most of the band's columns were the band not cut at the outline.
+        let mut beyond = flat;
+        for x in 0..14 {
+            for y in 41..43 {
+                beyond.put_pixel(x, y, image::Luma([40]));
+            }
+        }
+        assert_eq!(temple_arm_step(&beyond, &outline, outline_at(10.0)), 0.0);
     }
 
     #[test]

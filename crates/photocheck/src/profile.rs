@@ -308,6 +308,9 @@ pub struct GlassesNone {
     pub max_bridge_edges: f64,
     /// Largest sharp step in brightness below the eyes, over the cheeks' brightness.
     pub max_rim_step: f64,
+    /// Largest sharp step in brightness across the temple beside an eye (a frame's arm),
+    /// over the cheeks' brightness.
+    pub max_temple_step: f64,
     /// Least brightness around the eyes (where lenses sit) over the cheeks'.
     pub min_lens_shade: f64,
 }

@@ -90,7 +90,11 @@ mod tests {
             person.hair.as_mut().unwrap().from_skin = from_skin;
             status_of(ID, &m)
         };
-        let limit = crate::profile::Profile::default().rules.ears_visible.params.max_yaw;
+        let limit = crate::profile::Profile::default()
+            .rules
+            .ears_visible
+            .params
+            .max_yaw;
         assert_eq!(turned(-(limit + 5.0), 40.0), Status::Fail, "turned left");
         assert_eq!(turned(limit + 5.0, 5.0), Status::Fail, "turned, bald");
         assert_eq!(turned(limit - 5.0, 40.0), Status::Pass);

@@ -92,6 +92,7 @@ mod tests {
         tint: 3.0,
         glare: 0.0,
         rim_step: 0.2,
+        temple_step: 0.1,
         shade: 0.8,
     };
 

@@ -464,6 +464,7 @@ pub(crate) mod test_support {
                     tint: 3.0,
                     glare: 0.0,
                     rim_step: 0.2,
+                    temple_step: 0.1,
                     shade: 0.8,
                 }),
             }),
