@@ -7,7 +7,10 @@ import hashlib
 import json
 import subprocess
 import sys
+from io import BytesIO
 from pathlib import Path
+
+from PIL import Image
 
 
 def read_manifest(path, repos):
@@ -41,6 +44,20 @@ def write_labels(out, records):
         (Path(out) / f"labels-{split}.jsonl").write_text("\n".join(lines) + "\n")
 
 
-def repos_from_args(args):
-    """`owner/name=GIT_DIR` arguments as a dict."""
-    return dict(arg.split("=", 1) for arg in args)
+def materialise(manifest, args, prepare):
+    """Builds a corpus from `manifest` with the command line `args` (OUT_DIR, then
+    `owner/name=GIT_DIR` for each repository): each photo, passed through `prepare` (a PIL
+    image to the image to save), goes to OUT_DIR/person/name.png, and the split label
+    files beside them."""
+    out = Path(args[0])
+    repos = dict(arg.split("=", 1) for arg in args[1:])
+    lines = read_manifest(manifest, repos)
+    records = []
+    for line in lines:
+        name = f"{line['person']}/{Path(line['file']).with_suffix('.png')}"
+        target = out / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        prepare(Image.open(BytesIO(blob(line, repos))).convert("RGB")).save(target)
+        records.append((line["split"], {"file": name, "group": line["person"], **line["labels"]}))
+    write_labels(out, records)
+    print(f"materialise: {len(lines)} photos of {len({l['person'] for l in lines})} people in {out}")

@@ -19,15 +19,13 @@ usage: python3 materialise.py OUT_DIR owner/name=GIT_DIR [owner/name=GIT_DIR …
        (with pillow installed)
 """
 
-import json
 import sys
-from io import BytesIO
 from pathlib import Path
 
 from PIL import Image
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from corpus import blob, read_manifest, repos_from_args, write_labels  # noqa: E402
+from corpus import materialise  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 FRAME = (480, 640)
@@ -36,25 +34,14 @@ TOP = 110
 BACKDROP = (200, 200, 200)
 
 
-def main():
-    out = Path(sys.argv[1])
-    repos = repos_from_args(sys.argv[2:])
-    lines = read_manifest(HERE / "manifest.jsonl", repos)
-    records = []
-    for line in lines:
-        crop = Image.open(BytesIO(blob(line, repos))).convert("RGB")
-        scale = FACE_WIDTH / crop.width
-        crop = crop.resize((FACE_WIDTH, round(crop.height * scale)), Image.BICUBIC)
-        frame = Image.new("RGB", FRAME, BACKDROP)
-        frame.paste(crop, ((FRAME[0] - FACE_WIDTH) // 2, TOP))
-        target = out / line["person"] / line["file"]
-        target.parent.mkdir(parents=True, exist_ok=True)
-        frame.save(target.with_suffix(".png"))
-        name = f"{line['person']}/{Path(line['file']).with_suffix('.png')}"
-        records.append((line["split"], {"file": name, "group": line["person"], **line["labels"]}))
-    write_labels(out, records)
-    print(f"materialise: {len(lines)} photos of {len({l['person'] for l in lines})} people in {out}")
+def framed(crop):
+    """The crop scaled to FACE_WIDTH and set on a plain portrait frame, TOP px down."""
+    scale = FACE_WIDTH / crop.width
+    crop = crop.resize((FACE_WIDTH, round(crop.height * scale)), Image.BICUBIC)
+    frame = Image.new("RGB", FRAME, BACKDROP)
+    frame.paste(crop, ((FRAME[0] - FACE_WIDTH) // 2, TOP))
+    return frame
 
 
 if __name__ == "__main__":
-    main()
+    materialise(HERE / "manifest.jsonl", sys.argv[1:], framed)

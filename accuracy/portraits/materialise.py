@@ -23,16 +23,13 @@ usage: python3 materialise.py OUT_DIR RinatHar/EarTracking=GIT_DIR
 """
 
 import sys
-from io import BytesIO
 from pathlib import Path
 
-from PIL import Image
-
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from corpus import blob, read_manifest, repos_from_args, write_labels  # noqa: E402
+from corpus import materialise  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
-# Brightest channel value of a letterbox pixel (JPEG noise lifts the black a little).
+# Brightest grey of a letterbox pixel (JPEG noise lifts the black a little).
 LETTERBOX = 16
 
 
@@ -43,21 +40,5 @@ def without_letterbox(image):
     return image.crop(box) if box else image
 
 
-def main():
-    out = Path(sys.argv[1])
-    repos = repos_from_args(sys.argv[2:])
-    lines = read_manifest(HERE / "manifest.jsonl", repos)
-    records = []
-    for line in lines:
-        name = f"{line['person']}/{Path(line['file']).with_suffix('.png')}"
-        target = out / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        photo = Image.open(BytesIO(blob(line, repos))).convert("RGB")
-        without_letterbox(photo).save(target)
-        records.append((line["split"], {"file": name, "group": line["person"], **line["labels"]}))
-    write_labels(out, records)
-    print(f"materialise: {len(lines)} photos of {len({l['person'] for l in lines})} people in {out}")
-
-
 if __name__ == "__main__":
-    main()
+    materialise(HERE / "manifest.jsonl", sys.argv[1:], without_letterbox)
