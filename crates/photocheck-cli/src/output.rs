@@ -1,5 +1,7 @@
 //! Report writers: JSON, JSON Lines and CSV, streamed record by record, to standard output
-//! or to a file written atomically (a temporary file renamed into place when complete).
+//! or to a file written atomically (a temporary file renamed into place when complete), or
+//! straight into a device or pipe named as the file (`/dev/null`, a FIFO), which a rename
+//! would replace.
 
 use photocheck::roster::RosterStatus;
 use photocheck::rules::title;
@@ -46,6 +48,8 @@ pub enum CsvEncoding {
 /// Where the report goes.
 enum Sink {
     Stdout(BufWriter<io::Stdout>),
+    /// A device or pipe, written in place.
+    Special(BufWriter<std::fs::File>),
     File {
         temp: BufWriter<tempfile::NamedTempFile>,
         target: PathBuf,
@@ -56,12 +60,14 @@ impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
             Sink::Stdout(w) => w.write(buf),
+            Sink::Special(w) => w.write(buf),
             Sink::File { temp, .. } => temp.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
             Sink::Stdout(w) => w.flush(),
+            Sink::Special(w) => w.flush(),
             Sink::File { temp, .. } => temp.flush(),
         }
     }
@@ -92,6 +98,9 @@ impl ReportWriter {
     ) -> io::Result<ReportWriter> {
         let sink = match output {
             None => Sink::Stdout(BufWriter::new(io::stdout())),
+            Some(target) if is_special(target) => Sink::Special(BufWriter::new(
+                std::fs::OpenOptions::new().write(true).open(target)?,
+            )),
             Some(target) => {
                 let dir = match target.parent() {
                     Some(p) if !p.as_os_str().is_empty() => p,
@@ -241,7 +250,7 @@ impl ReportWriter {
         }
         self.sink.flush()?;
         match self.sink {
-            Sink::Stdout(_) => Ok(()),
+            Sink::Stdout(_) | Sink::Special(_) => Ok(()),
             Sink::File { temp, target } => {
                 let temp = temp.into_inner().map_err(|e| e.into_error())?;
                 temp.as_file().sync_all()?;
@@ -250,6 +259,12 @@ impl ReportWriter {
             }
         }
     }
+}
+
+/// Whether `path` names something other than a regular file or a folder (a device such as
+/// `/dev/null`, a named pipe): a report is written into it, never renamed over it.
+fn is_special(path: &Path) -> bool {
+    std::fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir())
 }
 
 /// A photo's CSV row: file, verdict, failing rule ids, problems in Chinese and English,

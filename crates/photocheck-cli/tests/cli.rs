@@ -135,6 +135,37 @@ fn a_report_into_folders_not_made_yet_makes_them() {
     assert_eq!(text.lines().count(), 1);
 }
 
+/// `-o /dev/null` and the like: the report goes into the device or pipe; a rename into
+/// place would replace it with a regular file (as it once did /dev/null). Tried on a named
+/// pipe, read on another thread, so that a failure harms nothing outside the test.
+#[cfg(unix)]
+#[test]
+fn a_report_into_a_named_pipe_is_written_into_it_and_the_pipe_stays() {
+    use std::os::unix::fs::FileTypeExt;
+    let dir = tempfile::tempdir().unwrap();
+    let pipe = dir.path().join("report.jsonl");
+    let made = std::process::Command::new("mkfifo").arg(&pipe).status();
+    assert!(made.is_ok_and(|s| s.success()), "mkfifo");
+    let reader = {
+        let pipe = pipe.clone();
+        std::thread::spawn(move || std::fs::read_to_string(pipe).unwrap())
+    };
+    let out = photocheck(&[
+        "check",
+        "-q",
+        "--no-models",
+        "-o",
+        pipe.to_str().unwrap(),
+        &photo("reference.jpg"),
+    ]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{out:?}");
+    // Checked before joining: a pipe renamed over would leave the reader waiting for ever.
+    let kind = std::fs::symlink_metadata(&pipe).unwrap().file_type();
+    assert!(kind.is_fifo(), "the pipe is still a pipe: {kind:?}");
+    let text = reader.join().unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+}
+
 #[test]
 fn csv_report_is_written_atomically_with_a_bom_and_one_row_per_photo() {
     let dir = tempfile::tempdir().unwrap();
