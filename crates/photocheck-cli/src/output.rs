@@ -47,9 +47,8 @@ pub enum CsvEncoding {
 
 /// Where the report goes.
 enum Sink {
-    Stdout(BufWriter<io::Stdout>),
-    /// A device or pipe, written in place.
-    Special(BufWriter<std::fs::File>),
+    /// Standard output, or a device or pipe: written in place.
+    Direct(BufWriter<Box<dyn Write + Send>>),
     File {
         temp: BufWriter<tempfile::NamedTempFile>,
         target: PathBuf,
@@ -59,15 +58,13 @@ enum Sink {
 impl Write for Sink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match self {
-            Sink::Stdout(w) => w.write(buf),
-            Sink::Special(w) => w.write(buf),
+            Sink::Direct(w) => w.write(buf),
             Sink::File { temp, .. } => temp.write(buf),
         }
     }
     fn flush(&mut self) -> io::Result<()> {
         match self {
-            Sink::Stdout(w) => w.flush(),
-            Sink::Special(w) => w.flush(),
+            Sink::Direct(w) => w.flush(),
             Sink::File { temp, .. } => temp.flush(),
         }
     }
@@ -97,10 +94,10 @@ impl ReportWriter {
         roster: bool,
     ) -> io::Result<ReportWriter> {
         let sink = match output {
-            None => Sink::Stdout(BufWriter::new(io::stdout())),
-            Some(target) if is_special(target) => Sink::Special(BufWriter::new(
+            None => Sink::Direct(BufWriter::new(Box::new(io::stdout()))),
+            Some(target) if is_special(target) => Sink::Direct(BufWriter::new(Box::new(
                 std::fs::OpenOptions::new().write(true).open(target)?,
-            )),
+            ))),
             Some(target) => {
                 let dir = match target.parent() {
                     Some(p) if !p.as_os_str().is_empty() => p,
@@ -250,7 +247,7 @@ impl ReportWriter {
         }
         self.sink.flush()?;
         match self.sink {
-            Sink::Stdout(_) | Sink::Special(_) => Ok(()),
+            Sink::Direct(_) => Ok(()),
             Sink::File { temp, target } => {
                 let temp = temp.into_inner().map_err(|e| e.into_error())?;
                 temp.as_file().sync_all()?;

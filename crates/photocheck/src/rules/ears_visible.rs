@@ -17,7 +17,8 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         s.max_hair_share * 100.0,
         s.hair_delta_e
     );
-    if let Some(yaw) = m.face.as_ref().map(|f| f.yaw.abs()) {
+    let yaw = m.face.as_ref().map(|f| f.yaw.abs());
+    if let Some(yaw) = yaw {
         if yaw > s.max_yaw {
             let message = Message::new(
                 format!("头部侧转 {yaw:.0}°，远侧的耳朵被脸挡住：请正对镜头，露出双耳"),
@@ -54,8 +55,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
             format!("{pct:.0}% of where an ear should be is hair: tuck the hair behind the ears so both show"),
         )
     };
-    let yaw = m.face.as_ref().map(|f| round1(f.yaw.abs()));
-    let value = serde_json::json!({"yaw": yaw, "hair": round3(share)});
+    let value = serde_json::json!({"yaw": yaw.map(round1), "hair": round3(share)});
     judged(ID, rule, ok, value, limit, message)
 }
 
