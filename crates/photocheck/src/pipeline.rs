@@ -106,6 +106,7 @@ impl Checker {
         let needs = Needs {
             other_faces: false,
             descriptor: true,
+            parts: false,
         };
         let analysis = analysis::analyse(engine, &photo.working, &self.timings, needs)
             .map_err(|e| format!("人脸分析失败 / face analysis failed: {e}"))?;
@@ -132,6 +133,7 @@ impl Checker {
             other_faces: rules.faces_single.enabled,
             descriptor: rules.batch_once.enabled
                 || (self.references.is_some() && rules.identity_match.enabled),
+            parts: rules.glasses_none.enabled || rules.accessories_none.enabled,
         }
     }
 
@@ -143,6 +145,11 @@ impl Checker {
     /// The profile in force.
     pub fn profile(&self) -> &Profile {
         &self.profile
+    }
+
+    /// Whether the optional face-parsing model runs (see [`Engine::load_with_face_parsing`]).
+    pub fn face_parsing(&self) -> bool {
+        self.engine.as_ref().is_some_and(Engine::has_face_parsing)
     }
 
     /// Checks one photo held in memory; `name` is what the report calls it.
@@ -336,6 +343,11 @@ pub fn measurements(
             person_measures::measure(working, a, background.as_ref(), blue, hair_near)
         })
     });
+    let parts = analysis
+        .as_ref()
+        .ok()
+        .and_then(|a| a.parts.as_ref())
+        .map(|p| p.shares());
     Measurements {
         file_name: name.to_string(),
         facts: photo.facts.clone(),
@@ -346,6 +358,7 @@ pub fn measurements(
         colour_clipped,
         background,
         analysis,
+        parts,
         face: face_measures,
         person,
         fingerprint,

@@ -298,10 +298,16 @@ pub struct AccessoriesNone {
     pub max_hair_ornament: f64,
     /// Share of the window below the chin in a fine, colourless pattern.
     pub max_neck_pattern: f64,
+    /// With the optional face-parsing model: the largest shares of its head crop that
+    /// earrings, a necklace and a hat may cover (they replace the earring highlights).
+    pub max_parsed_earring: f64,
+    pub max_parsed_necklace: f64,
+    pub max_parsed_hat: f64,
 }
 
-/// Glasses are found by any of three signs: a frame across the nose bridge, a lens's lower
-/// rim below the eyes, or dark lenses over them.
+/// Glasses are found by any of four signs: a frame across the nose bridge, a lens's lower
+/// rim below the eyes, a frame's arm across the temple, or dark lenses over them; with the
+/// optional face-parsing model, by the eyeglasses it finds instead.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct GlassesNone {
     /// Largest edge strength on the nose bridge over the cheeks'.
@@ -313,6 +319,9 @@ pub struct GlassesNone {
     pub max_temple_step: f64,
     /// Least brightness around the eyes (where lenses sit) over the cheeks'.
     pub min_lens_shade: f64,
+    /// With the optional face-parsing model: the largest share of its head crop that
+    /// eyeglasses may cover.
+    pub max_parsed_eyeglasses: f64,
 }
 
 /// Glasses that are allowed must be clear: lenses not tinted, no glare on them. Whether glasses are worn at all is `glasses.none`'s to say.

@@ -207,6 +207,23 @@ fn loading_never_downloads_and_names_the_missing_files() {
     assert_eq!(std::fs::read_dir(empty.path()).unwrap().count(), 0);
 }
 
+#[test]
+fn face_parsing_is_never_loaded_unasked_and_its_absence_names_the_terms_and_the_fetch() {
+    // The default engine (`Engine::load`): no face parts, even with every model asked for
+    // and the optional model's file in the folder.
+    let analysis = run(&portrait());
+    assert!(analysis.main.is_some() && analysis.parts.is_none());
+    // Asked for where it was not fetched: an error with its terms and the command.
+    let dir = tempfile::tempdir().unwrap();
+    let err = Engine::load_with_face_parsing(dir.path(), 1)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("non-commercial") && err.contains("--with face_parsing"),
+        "{err}"
+    );
+}
+
 /// The full checker's result for one rule on an in-memory image.
 fn rule_on(image: &RgbImage, id: &str) -> photocheck::CheckResult {
     use std::sync::OnceLock;

@@ -2,10 +2,12 @@
 //! 耳饰和发卡). Three things are looked for: small, bright, colourless highlights below both
 //! ear lobes (earrings), vivid colour in the hair (a headband, a bow, a clip) and a fine,
 //! colourless pattern below the chin (a knitted or woven scarf). Hats, necklaces and plain
-//! scarves are not.
+//! scarves are not — unless the optional face-parsing model ran: then its earrings replace
+//! the highlights, and its necklaces and hats are looked for too.
 
-use super::{judged, person_or_skip, round3, Measurements};
-use crate::profile::Profile;
+use super::{judged, person_or_skip, round3, round5, Measurements};
+use crate::analysis::PartShares;
+use crate::profile::{AccessoriesNone, Profile};
 use crate::report::{CheckResult, Message, Status};
 
 pub const ID: &str = "accessories.none";
@@ -22,19 +24,31 @@ struct Item {
 pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let rule = &p.rules.accessories_none;
     let s = &rule.params;
-    let limit = format!(
-        "earrings ≤ {:.1}% of each window below the ear lobes in highlights, hair ornament ≤ {:.1}% of the hair in vivid colour, scarf ≤ {:.1}% of the window below the chin in a fine pattern",
-        s.max_earrings * 100.0,
+    let common = format!(
+        "hair ornament ≤ {:.1}% of the hair in vivid colour, scarf ≤ {:.1}% of the window below the chin in a fine pattern",
         s.max_hair_ornament * 100.0,
         s.max_neck_pattern * 100.0
     );
+    let limit = match m.parts {
+        Some(_) => format!(
+            "face parsing: earrings ≤ {:.3}%, necklace ≤ {:.2}%, hat ≤ {:.1}% of the head crop; {common}",
+            s.max_parsed_earring * 100.0,
+            s.max_parsed_necklace * 100.0,
+            s.max_parsed_hat * 100.0
+        ),
+        None => format!(
+            "earrings ≤ {:.1}% of each window below the ear lobes in highlights, {common}",
+            s.max_earrings * 100.0
+        ),
+    };
     let person = match person_or_skip(m, ID, &limit) {
         Ok(person) => person,
         Err(skip) => return *skip,
     };
     let a = &person.accessories;
-    let items = [
-        Item {
+    let mut items = match m.parts {
+        Some(parts) => parsed_items(&parts, s),
+        None => vec![Item {
             share: a.earrings,
             max: s.max_earrings,
             key: "earrings",
@@ -46,7 +60,9 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
                 "耳垂下方不在照片内",
                 "the photo does not show below the ear lobes",
             ),
-        },
+        }],
+    };
+    items.extend([
         Item {
             share: a.hair_ornament,
             max: s.max_hair_ornament,
@@ -70,10 +86,11 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
                 "the photo does not show below the chin",
             ),
         },
-    ];
+    ]);
+    let round = if m.parts.is_some() { round5 } else { round3 };
     let value: serde_json::Map<String, serde_json::Value> = items
         .iter()
-        .map(|i| (i.key.to_string(), i.share.map(round3).into()))
+        .map(|i| (i.key.to_string(), i.share.map(round).into()))
         .collect();
     let found: Vec<&Item> = items
         .iter()
@@ -98,19 +115,58 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
             ),
         };
     }
-    let message = if found.is_empty() {
-        Message::new(
+    let message = match (found.is_empty(), m.parts.is_some()) {
+        (true, true) => Message::new(
+            "未见耳饰、项链、帽子、发饰或花纹围巾（素色围巾未检查，请目视确认）",
+            "no earrings, necklace, hat, hair ornaments or patterned scarf (plain scarves are not checked: look)",
+        ),
+        (true, false) => Message::new(
             "未见耳饰、发饰或花纹围巾（帽子、项链和素色围巾未检查，请目视确认）",
             "no earrings, hair ornaments or patterned scarf (hats, necklaces and plain scarves are not checked: look)",
-        )
-    } else {
+        ),
+        (false, _) => {
         let (zh, en) = join(&found, |i| i.found, "；");
         Message::new(
             format!("{zh}：请摘下围巾、帽子、项链、耳饰和发饰后重新拍照"),
             format!("{en}: take off scarves, hats, necklaces, earrings and hair ornaments and retake the photo"),
         )
+        }
     };
     judged(ID, rule, found.is_empty(), value, limit, message)
+}
+
+/// The items the face-parsing model finds, each a share of its head crop.
+fn parsed_items(parts: &PartShares, s: &AccessoriesNone) -> Vec<Item> {
+    let item = |share, max, key, found| Item {
+        share: Some(share),
+        max,
+        key,
+        found,
+        unseen: ("", ""), // always measured
+    };
+    vec![
+        item(
+            parts.earring,
+            s.max_parsed_earring,
+            "parsed_earring",
+            (
+                "耳朵上有耳饰（耳环、耳钉）",
+                "earrings or studs on the ears",
+            ),
+        ),
+        item(
+            parts.necklace,
+            s.max_parsed_necklace,
+            "parsed_necklace",
+            ("颈部有项链", "a necklace around the neck"),
+        ),
+        item(
+            parts.hat,
+            s.max_parsed_hat,
+            "parsed_hat",
+            ("头上戴着帽子或头饰", "a hat or headwear on the head"),
+        ),
+    ]
 }
 
 #[cfg(test)]
@@ -175,5 +231,39 @@ mod tests {
             .status,
             Status::Fail
         );
+    }
+
+    #[test]
+    fn with_face_parts_their_earrings_necklaces_and_hats_are_found() {
+        let clean = PartShares {
+            eyeglasses: 0.0,
+            earring: 0.0,
+            necklace: 0.0,
+            hat: 0.0,
+        };
+        let mut m = compliant();
+        // The parsed earrings replace the highlights, which read clutter as earrings.
+        m.person.as_mut().unwrap().accessories.earrings = Some(0.03);
+        m.parts = Some(clean);
+        let pass = check(&m, &Profile::default());
+        assert_eq!(pass.status, Status::Pass, "{pass:?}");
+        assert!(pass.message.en.contains("necklace"), "{pass:?}");
+        assert!(pass.value.get("earrings").is_none());
+        type Set = fn(&mut PartShares);
+        let cases: [(Set, &str); 3] = [
+            (|p| p.earring = 0.001, "耳饰"),
+            (|p| p.necklace = 0.005, "项链"),
+            (|p| p.hat = 0.2, "帽子"), // hats read 0.14–0.38 on the portraits
+        ];
+        for (set, word) in cases {
+            let mut parts = clean;
+            set(&mut parts);
+            m.parts = Some(parts);
+            let fail = check(&m, &Profile::default());
+            assert_eq!(fail.status, Status::Fail, "{word}");
+            // What was found comes before the colon; the advice after it names every item.
+            let finding = fail.message.zh.split('：').next().unwrap();
+            assert!(finding.contains(word), "{fail:?}");
+        }
     }
 }

@@ -14,7 +14,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let glasses = &p.rules.glasses_none.params;
     let limit = format!(
         "where glasses are worn (not {}): tint ΔE2000 ≤ {}, glare ≤ {}",
-        super::glasses_none::limit_text(glasses),
+        super::glasses_none::limit_text(glasses, m.parts.is_some()),
         s.max_tint_delta_e,
         s.max_glare
     );
@@ -22,7 +22,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         Ok(f) => f,
         Err(skip) => return *skip,
     };
-    if !super::glasses_none::worn(f, glasses) {
+    if !super::glasses_none::worn(f, m.parts.as_ref(), glasses) {
         return judged(
             ID,
             rule,

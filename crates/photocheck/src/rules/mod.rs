@@ -1,7 +1,7 @@
 //! The rules: one module per rule id, each a function from measurements and the profile
 //! to a [`CheckResult`].
 
-use crate::analysis::Analysis;
+use crate::analysis::{Analysis, PartShares};
 use crate::face_measures::FaceMeasures;
 use crate::intake::FileFacts;
 use crate::measure::{Background, Exposure};
@@ -67,6 +67,9 @@ pub struct Measurements {
     pub face: Option<FaceMeasures>,
     /// Measurements of the person around the main face; `None` without one.
     pub person: Option<PersonMeasures>,
+    /// The parts the optional face-parsing model found around the main face; `None` when
+    /// it was not loaded or found no face.
+    pub parts: Option<PartShares>,
     /// Difference hash of the main face's box (of the frame without a face), for batch.once.
     pub fingerprint: [u64; 4],
 }
@@ -404,6 +407,11 @@ fn round3(v: f64) -> f64 {
     (v * 1000.0).round() / 1000.0
 }
 
+/// Five decimals: the face parts' shares of the head crop, where one pixel is 0.000004.
+fn round5(v: f64) -> f64 {
+    (v * 100_000.0).round() / 100_000.0
+}
+
 #[cfg(test)]
 pub(crate) mod test_support {
     use super::*;
@@ -486,6 +494,7 @@ pub(crate) mod test_support {
                     neck_pattern: Some(0.0),
                 },
             }),
+            parts: None,
             fingerprint: [0; 4],
         }
     }
@@ -530,6 +539,7 @@ pub(crate) mod test_support {
                 descriptor: None,
             }),
             person_mask: image::GrayImage::new(480, 640),
+            parts: None,
         }
     }
 
