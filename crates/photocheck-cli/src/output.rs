@@ -134,9 +134,14 @@ impl ReportWriter {
             ReportFormat::Html => {
                 let (head, _) = html_parts();
                 let profile = header["profile"].as_str().unwrap_or("");
+                let parsing = if header["face_parsing"] == true {
+                    " · <span class=\"zh\">人脸解析模型</span><span class=\"en\">face parsing</span>"
+                } else {
+                    ""
+                };
                 let head = head.replace(
                     "<span id=\"profile\"></span>",
-                    &format!("<span id=\"profile\">{}</span>", escape(profile)),
+                    &format!("<span id=\"profile\">{}</span>{parsing}", escape(profile)),
                 );
                 self.sink.write_all(head.as_bytes())
             }
@@ -441,4 +446,35 @@ fn html_row(report: &PhotoReport) -> String {
         escape(&report.file),
         escape(&path.file_name().map_or(report.file.clone(), |n| n.to_string_lossy().into_owned())),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The HTML report of no photos under `header`.
+    fn html_with(header: serde_json::Value) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("report.html");
+        let writer = ReportWriter::create(
+            ReportFormat::Html,
+            Some(&path),
+            Vec::new(),
+            &header,
+            CsvEncoding::Utf8,
+            false,
+        )
+        .unwrap();
+        writer.finish(&Summary::default()).unwrap();
+        std::fs::read_to_string(path).unwrap()
+    }
+
+    #[test]
+    fn the_html_title_says_when_face_parsing_ran() {
+        let on = html_with(serde_json::json!({"profile": "notice", "face_parsing": true}));
+        let off = html_with(serde_json::json!({"profile": "notice", "face_parsing": false}));
+        assert!(on.contains("人脸解析模型"), "{on}");
+        assert!(!off.contains("人脸解析模型"));
+        assert!(off.contains("<span id=\"profile\">notice</span>"));
+    }
 }
