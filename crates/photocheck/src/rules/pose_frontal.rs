@@ -104,17 +104,17 @@ mod tests {
             Status::Fail,
             "18° down from level"
         );
-        assert_eq!(with(|f| f.pitch = -5.0), Status::Fail, "17° up from level");
+        assert_eq!(with(|f| f.pitch = -9.0), Status::Fail, "21° up from level");
         assert_eq!(with(|f| f.pitch = 20.0), Status::Pass, "8° down from level");
         assert_eq!(with(|f| f.gaze = 0.6), Status::Fail);
         assert_eq!(with(|f| f.yaw = 10.0), Status::Pass);
         assert_eq!(
             with(|f| {
-                f.yaw = 12.0;
-                f.pitch = 24.0;
+                f.yaw = 14.0;
+                f.pitch = 24.6;
             }),
             Status::Fail,
-            "12° sideways and 12° down: 16.7° off the camera"
+            "14° sideways and 14° down (less the 10.6° offset): 19.4° off the camera, each alone under the limit"
         );
         assert_eq!(
             with(|f| {
