@@ -6,7 +6,7 @@
 //! looks for further faces.
 
 use crate::canonical_face;
-use crate::engine::Engine;
+use crate::engine::{Engine, Sessions};
 use crate::mtcnn::{self, FaceBox};
 use crate::resize;
 use crate::timings::Timings;
@@ -303,10 +303,7 @@ impl ModelInput {
 pub fn infer_alone(engine: &Engine, input: &ModelInput) -> Result<(), ort::Error> {
     let mut sessions = engine.sessions();
     let session = match input.model {
-        Model::FaceParsing => sessions
-            .parser
-            .as_mut()
-            .ok_or_else(|| ort::Error::new("the engine was loaded without face parsing"))?,
+        Model::FaceParsing => parser(&mut sessions)?,
         Model::FaceDetection => &mut sessions.detector,
         Model::OtherFaces => &mut sessions.mtcnn_proposal,
         Model::FaceMesh => &mut sessions.mesh,
@@ -509,6 +506,14 @@ impl Region {
         ]
     }
 
+    /// The crop as a model's input: one NHWC image, 0–1.
+    fn input(&self, image: &RgbImage, outside: Outside) -> Array4<f32> {
+        let side = self.size as usize;
+        let mut input = Array4::<f32>::zeros((1, side, side, 3));
+        fill(&mut input, 0, &self.crop(image, outside), 0, 0, 0.0, 1.0);
+        input
+    }
+
     /// The region sampled bilinearly into a `size`×`size` crop, `outside` the image as
     /// it says. (What imageproc's `warp_into_with` does, several times faster: this runs
     /// three times per photo.)
@@ -623,10 +628,7 @@ pub fn face_mesh(engine: &Engine, image: &RgbImage, face: &Face) -> Result<Mesh,
         angle: (left_eye[1] - right_eye[1]).atan2(left_eye[0] - right_eye[0]),
         size: MESH_SIZE,
     };
-    let crop = region.crop(image, Outside::Black);
-    let side = MESH_SIZE as usize;
-    let mut input = Array4::<f32>::zeros((1, side, side, 3));
-    fill(&mut input, 0, &crop, 0, 0, 0.0, 1.0);
+    let input = region.input(image, Outside::Black);
     let mut sessions = engine.sessions();
     let outputs = sessions
         .mesh
@@ -898,6 +900,14 @@ impl FaceParts {
     }
 }
 
+/// The face-parsing session, or an error when the engine was loaded without it.
+fn parser(sessions: &mut Sessions) -> Result<&mut ort::session::Session, ort::Error> {
+    sessions
+        .parser
+        .as_mut()
+        .ok_or_else(|| ort::Error::new("the engine was loaded without face parsing"))
+}
+
 /// The upright head crop around the cheeks and the iris line, framed as the model's
 /// training faces.
 fn parsing_region(mesh: &[[f32; 3]], right_eye: &Eye, left_eye: &Eye) -> Region {
@@ -935,18 +945,12 @@ fn face_parts(
     left_eye: &Eye,
 ) -> Result<FaceParts, ort::Error> {
     let region = parsing_region(mesh, right_eye, left_eye);
-    let crop = region.crop(image, Outside::Edge);
-    let side = PARSING_SIZE as usize;
-    let mut input = Array4::<f32>::zeros((1, side, side, 3));
-    fill(&mut input, 0, &crop, 0, 0, 0.0, 1.0);
+    let input = region.input(image, Outside::Edge);
     let mut sessions = engine.sessions();
-    let parser = sessions
-        .parser
-        .as_mut()
-        .ok_or_else(|| ort::Error::new("the engine was loaded without face parsing"))?;
-    let outputs = parser.run(ort::inputs![TensorRef::from_array_view(&input)?])?;
+    let outputs = parser(&mut sessions)?.run(ort::inputs![TensorRef::from_array_view(&input)?])?;
     let (_, classes) = outputs["labels"].try_extract_tensor::<u8>()?;
     let (w, h) = (image.width() as f32, image.height() as f32);
+    let side = PARSING_SIZE as usize;
     let labels = GrayImage::from_fn(PARSING_SIZE, PARSING_SIZE, |u, v| {
         let [x, y] = region.image_point(u as f32 + 0.5, v as f32 + 0.5);
         let inside = x >= 0.0 && y >= 0.0 && x < w && y < h;

@@ -31,7 +31,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     );
     let limit = match m.parts {
         Some(_) => format!(
-            "face parsing: earrings ≤ {:.3}%, necklace ≤ {:.2}%, hat ≤ {:.1}% of the head crop; {common}",
+            "face parsing: earrings ≤ {:.3}%, necklace ≤ {:.3}%, hat ≤ {:.1}% of the head crop; {common}",
             s.max_parsed_earring * 100.0,
             s.max_parsed_necklace * 100.0,
             s.max_parsed_hat * 100.0
