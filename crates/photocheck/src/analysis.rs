@@ -177,13 +177,6 @@ pub fn analyse(
             let (right_eye, left_eye) =
                 timings.time(Model::Iris.stage(), || eyes(engine, image, &mesh.points))?;
             let pose = head_pose(&mesh.points, &right_eye, &left_eye);
-            let parts = if needs.parts && engine.has_face_parsing() {
-                Some(timings.time(Model::FaceParsing.stage(), || {
-                    face_parts(engine, image, &mesh.points, &right_eye, &left_eye)
-                })?)
-            } else {
-                None
-            };
             let descriptor = if needs.descriptor {
                 Some(timings.time(Model::FaceDescriptor.stage(), || {
                     face_descriptor(engine, image, &mesh.points)
@@ -191,21 +184,25 @@ pub fn analyse(
             } else {
                 None
             };
-            Some((
-                FaceDetail {
-                    mesh: mesh.points,
-                    presence: mesh.presence,
-                    right_eye,
-                    left_eye,
-                    pose,
-                    descriptor,
-                },
-                parts,
-            ))
+            Some(FaceDetail {
+                mesh: mesh.points,
+                presence: mesh.presence,
+                right_eye,
+                left_eye,
+                pose,
+                descriptor,
+            })
         }
         None => None,
     };
-    let (main, parts) = main.map_or((None, None), |(m, p)| (Some(m), p));
+    let parts = match &main {
+        Some(face) if needs.parts && engine.has_face_parsing() => {
+            Some(timings.time(Model::FaceParsing.stage(), || {
+                face_parts(engine, image, face)
+            })?)
+        }
+        _ => None,
+    };
     let person_mask = timings.time(Model::PersonMask.stage(), || person_mask(engine, image))?;
     Ok(Analysis {
         faces,
@@ -910,12 +907,11 @@ fn parser(sessions: &mut Sessions) -> Result<&mut ort::session::Session, ort::Er
 
 /// The upright head crop around the cheeks and the iris line, framed as the model's
 /// training faces.
-fn parsing_region(mesh: &[[f32; 3]], right_eye: &Eye, left_eye: &Eye) -> Region {
+fn parsing_region(face: &FaceDetail) -> Region {
     use crate::face_measures::mesh::{LEFT_CHEEK, RIGHT_CHEEK};
-    let point = |i: usize| [mesh[i][0], mesh[i][1]];
-    let (r, l) = (right_eye.iris_center(), left_eye.iris_center());
+    let (r, l) = (face.right_eye.iris_center(), face.left_eye.iris_center());
     let eyes = [(r[0] + l[0]) / 2.0, (r[1] + l[1]) / 2.0];
-    let (rc, lc) = (point(RIGHT_CHEEK), point(LEFT_CHEEK));
+    let (rc, lc) = (face.point(RIGHT_CHEEK), face.point(LEFT_CHEEK));
     let cheeks = [(rc[0] + lc[0]) / 2.0, (rc[1] + lc[1]) / 2.0];
     let angle = (l[1] - r[1]).atan2(l[0] - r[0]);
     let side = distance(rc, lc) / PARSING_FACE_WIDTH;
@@ -940,11 +936,9 @@ fn parsing_region(mesh: &[[f32; 3]], right_eye: &Eye, left_eye: &Eye) -> Region 
 fn face_parts(
     engine: &Engine,
     image: &RgbImage,
-    mesh: &[[f32; 3]],
-    right_eye: &Eye,
-    left_eye: &Eye,
+    face: &FaceDetail,
 ) -> Result<FaceParts, ort::Error> {
-    let region = parsing_region(mesh, right_eye, left_eye);
+    let region = parsing_region(face);
     let input = region.input(image, Outside::Edge);
     let mut sessions = engine.sessions();
     let outputs = parser(&mut sessions)?.run(ort::inputs![TensorRef::from_array_view(&input)?])?;

@@ -125,11 +125,11 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
             "no earrings, hair ornaments or patterned scarf (hats, necklaces and plain scarves are not checked: look)",
         ),
         (false, _) => {
-        let (zh, en) = join(&found, |i| i.found, "；");
-        Message::new(
-            format!("{zh}：请摘下围巾、帽子、项链、耳饰和发饰后重新拍照"),
-            format!("{en}: take off scarves, hats, necklaces, earrings and hair ornaments and retake the photo"),
-        )
+            let (zh, en) = join(&found, |i| i.found, "；");
+            Message::new(
+                format!("{zh}：请摘下围巾、帽子、项链、耳饰和发饰后重新拍照"),
+                format!("{en}: take off scarves, hats, necklaces, earrings and hair ornaments and retake the photo"),
+            )
         }
     };
     judged(ID, rule, found.is_empty(), value, limit, message)
