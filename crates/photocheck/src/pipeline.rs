@@ -133,7 +133,9 @@ impl Checker {
             other_faces: rules.faces_single.enabled,
             descriptor: rules.batch_once.enabled
                 || (self.references.is_some() && rules.identity_match.enabled),
-            parts: rules.glasses_none.enabled || rules.accessories_none.enabled,
+            parts: rules.glasses_none.enabled
+                || rules.glasses_clear.enabled
+                || rules.accessories_none.enabled,
         }
     }
 
@@ -421,6 +423,20 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn the_face_parts_are_asked_for_by_every_rule_that_reads_them() {
+        // The 2017 standard turns glasses.none off and judges glasses with glasses.clear,
+        // which asks glasses.none's `worn` and so reads the parts too.
+        let profile = Profile::preset("standard-2017").unwrap();
+        assert!(!profile.rules.glasses_none.enabled && profile.rules.glasses_clear.enabled);
+        assert!(Checker::new(profile).needs().parts);
+        let mut none = Profile::default();
+        none.rules.glasses_none.enabled = false;
+        none.rules.glasses_clear.enabled = false;
+        none.rules.accessories_none.enabled = false;
+        assert!(!Checker::new(none).needs().parts);
     }
 
     #[test]
