@@ -428,8 +428,10 @@ mod tests {
     #[test]
     fn the_face_parts_are_asked_for_by_every_rule_that_reads_them() {
         // The 2017 standard turns glasses.none off and judges glasses with glasses.clear,
-        // which asks glasses.none's `worn` and so reads the parts too.
-        let profile = Profile::preset("standard-2017").unwrap();
+        // which asks glasses.none's `worn` and so reads the parts too, even where the
+        // school turns accessories.none off.
+        let mut profile = Profile::preset("standard-2017").unwrap();
+        profile.rules.accessories_none.enabled = false;
         assert!(!profile.rules.glasses_none.enabled && profile.rules.glasses_clear.enabled);
         assert!(Checker::new(profile).needs().parts);
         let mut none = Profile::default();
