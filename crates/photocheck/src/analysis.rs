@@ -503,6 +503,18 @@ impl Region {
         ]
     }
 
+    /// Where an image point falls in the crop (pixels, continuous): `image_point`'s inverse.
+    fn crop_point(&self, p: Point) -> [f32; 2] {
+        let k = self.size as f32 / self.side;
+        let (dx, dy) = (p[0] - self.centre[0], p[1] - self.centre[1]);
+        let (sin, cos) = self.angle.sin_cos();
+        let half = self.size as f32 / 2.0;
+        [
+            half + (dx * cos + dy * sin) * k,
+            half + (-dx * sin + dy * cos) * k,
+        ]
+    }
+
     /// The crop as a model's input: one NHWC image, 0–1.
     fn input(&self, image: &RgbImage, outside: Outside) -> Array4<f32> {
         let side = self.size as usize;
@@ -846,6 +858,8 @@ pub fn descriptor_distance(a: &[f32], b: &[f32]) -> f32 {
 pub mod part {
     pub const BACKGROUND: u8 = 0;
     pub const EYEGLASSES: u8 = 6;
+    pub const LEFT_EAR: u8 = 7;
+    pub const RIGHT_EAR: u8 = 8;
     pub const EARRING: u8 = 9;
     pub const NECKLACE: u8 = 15;
     pub const HAT: u8 = 18;
@@ -873,12 +887,17 @@ pub struct PartShares {
     pub earring: f64,
     pub necklace: f64,
     pub hat: f64,
+    /// The smaller of the two ears' shares (the person's left and right ear).
+    pub smaller_ear: f64,
 }
 
 impl FaceParts {
-    /// Where the centre of crop pixel `u`, `v` lies in the working copy.
-    pub fn image_point(&self, u: u32, v: u32) -> Point {
-        self.region.image_point(u as f32 + 0.5, v as f32 + 0.5)
+    /// The class of the crop pixel over working-copy pixel `x`, `y`; `None` outside the crop.
+    pub fn class_at(&self, x: u32, y: u32) -> Option<u8> {
+        let [u, v] = self.region.crop_point([x as f32 + 0.5, y as f32 + 0.5]);
+        let inside =
+            u >= 0.0 && v >= 0.0 && u < self.region.size as f32 && v < self.region.size as f32;
+        inside.then(|| self.labels.get_pixel(u as u32, v as u32).0[0])
     }
 
     /// The shares of the crop that the rules' parts cover.
@@ -893,7 +912,21 @@ impl FaceParts {
             earring: share(part::EARRING),
             necklace: share(part::NECKLACE),
             hat: share(part::HAT),
+            smaller_ear: self.smaller_ear(),
         }
+    }
+
+    /// The share of the crop that the ears cover on the side of the face's middle that
+    /// shows less of them. The model often names both ears one side's class, so the side
+    /// comes from where the pixels lie (the crop is centred across on the cheeks).
+    fn smaller_ear(&self) -> f64 {
+        let mut sides = [0usize; 2];
+        for (u, _, class) in self.labels.enumerate_pixels() {
+            if matches!(class.0[0], part::LEFT_EAR | part::RIGHT_EAR) {
+                sides[usize::from(u >= self.labels.width() / 2)] += 1;
+            }
+        }
+        sides[0].min(sides[1]) as f64 / self.labels.as_raw().len() as f64
     }
 }
 
@@ -1065,6 +1098,24 @@ mod tests {
     }
 
     #[test]
+    fn the_smaller_ear_is_counted_by_side_not_by_the_class_the_model_names() {
+        let region = Region {
+            centre: [50.0, 50.0],
+            side: 100.0,
+            angle: 0.0,
+            size: 100,
+        };
+        // Both ears named the left ear's class, 30 pixels on one side and 10 on the other.
+        let labels = GrayImage::from_fn(100, 100, |u, v| match (u, v) {
+            (0..=2, 40..=49) => image::Luma([part::LEFT_EAR]),
+            (95, 40..=49) => image::Luma([part::LEFT_EAR]),
+            _ => image::Luma([part::BACKGROUND]),
+        });
+        let parts = FaceParts { labels, region };
+        assert_eq!(parts.shares().smaller_ear, 10.0 / 10_000.0);
+    }
+
+    #[test]
     fn crops_match_imageprocs_bilinear_warp() {
         use imageproc::geometric_transformations::{warp_into_with, Border, Interpolation};
         let image = RgbImage::from_fn(120, 90, |x, y| {
@@ -1145,5 +1196,10 @@ mod tests {
         assert_eq!(r.image_point(10.0, 10.0), [100.0, 50.0]);
         let right = r.image_point(20.0, 10.0); // crop's +x is the image's +y at 90°
         assert!((right[0] - 100.0).abs() < 1e-4 && (right[1] - 70.0).abs() < 1e-4);
+        let back = r.crop_point(r.image_point(3.0, 17.0));
+        assert!(
+            (back[0] - 3.0).abs() < 1e-4 && (back[1] - 17.0).abs() < 1e-4,
+            "{back:?}"
+        );
     }
 }

@@ -8,7 +8,7 @@
 //! frames below the ear lobes and below the chin where earrings and a scarf are looked for,
 //! and gold pixels on what it took for an ornament in the hair (accessories.none). With the
 //! optional face-parsing model, the parts it found are tinted: eyeglasses cyan, earrings
-//! and necklaces gold, hats red.
+//! and necklaces gold, hats red, ears violet.
 
 use crate::accessory_measures::{hair_ornament_samples, windows};
 use crate::analysis::{part, Analysis, FaceParts, PERSON};
@@ -164,23 +164,16 @@ fn dot(image: &mut RgbImage, p: [f32; 2], radius: i32, colour: Rgb<u8>) {
 
 /// Tints the working-copy pixels under the looked-for parts the face-parsing model found.
 fn tint_parts(out: &mut RgbImage, parts: &FaceParts) {
-    for (u, v, class) in parts.labels.enumerate_pixels() {
-        let colour = match class[0] {
-            part::EYEGLASSES => EYE,
-            part::EARRING | part::NECKLACE => ACCESSORY,
-            part::HAT => OTHER_FACE,
+    for (x, y, p) in out.enumerate_pixels_mut() {
+        let colour = match parts.class_at(x, y) {
+            Some(part::EYEGLASSES) => EYE,
+            Some(part::EARRING | part::NECKLACE) => ACCESSORY,
+            Some(part::HAT) => OTHER_FACE,
+            Some(part::LEFT_EAR | part::RIGHT_EAR) => EAR_BAND,
             _ => continue,
         };
-        let [x, y] = parts.image_point(u, v);
-        if x < 0.0 || y < 0.0 {
-            continue;
-        }
-        let (x, y) = (x as u32, y as u32);
-        if x < out.width() && y < out.height() {
-            let p = out.get_pixel_mut(x, y);
-            for (c, t) in p.0.iter_mut().zip(colour.0) {
-                *c = ((*c as u16 + t as u16) / 2) as u8;
-            }
+        for (c, t) in p.0.iter_mut().zip(colour.0) {
+            *c = ((*c as u16 + t as u16) / 2) as u8;
         }
     }
 }

@@ -135,7 +135,8 @@ impl Checker {
                 || (self.references.is_some() && rules.identity_match.enabled),
             parts: rules.glasses_none.enabled
                 || rules.glasses_clear.enabled
-                || rules.accessories_none.enabled,
+                || rules.accessories_none.enabled
+                || rules.ears_visible.enabled,
         }
     }
 
@@ -429,7 +430,7 @@ mod tests {
     fn the_face_parts_are_asked_for_by_every_rule_that_reads_them() {
         // The 2017 standard turns glasses.none off and judges glasses with glasses.clear,
         // which asks glasses.none's `worn` and so reads the parts too, even where the
-        // school turns accessories.none off.
+        // school turns accessories.none off; ears.visible reads the ears.
         let mut profile = Profile::preset("standard-2017").unwrap();
         profile.rules.accessories_none.enabled = false;
         assert!(!profile.rules.glasses_none.enabled && profile.rules.glasses_clear.enabled);
@@ -438,6 +439,12 @@ mod tests {
         none.rules.glasses_none.enabled = false;
         none.rules.glasses_clear.enabled = false;
         none.rules.accessories_none.enabled = false;
+        none.rules.ears_visible.enabled = true;
+        assert!(
+            Checker::new(none.clone()).needs().parts,
+            "ears.visible alone"
+        );
+        none.rules.ears_visible.enabled = false;
         assert!(!Checker::new(none).needs().parts);
     }
 

@@ -242,6 +242,9 @@ pub struct EarsVisible {
     pub max_hair_share: f64,
     /// Least CIEDE2000 distance between hair and skin for the two to be told apart.
     pub min_hair_skin_delta_e: f64,
+    /// With face parsing: least share of the head crop that the ear on each side of the
+    /// face must cover for hair in an ear band to be forgiven.
+    pub min_parsed_ear: f64,
 }
 
 /// Long hair in front of the shoulders: the person beside the neck in the hair's colour,

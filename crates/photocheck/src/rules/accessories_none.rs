@@ -171,7 +171,7 @@ fn parsed_items(parts: &PartShares, s: &AccessoriesNone) -> Vec<Item> {
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::compliant;
+    use super::super::test_support::{clean_parts, compliant};
     use super::*;
     use crate::accessory_measures::Accessories;
 
@@ -235,12 +235,7 @@ mod tests {
 
     #[test]
     fn with_face_parts_their_earrings_necklaces_and_hats_are_found() {
-        let clean = PartShares {
-            eyeglasses: 0.0,
-            earring: 0.0,
-            necklace: 0.0,
-            hat: 0.0,
-        };
+        let clean = clean_parts();
         let mut m = compliant();
         // The parsed earrings replace the highlights, which read clutter as earrings.
         m.person.as_mut().unwrap().accessories.earrings = Some(0.03);

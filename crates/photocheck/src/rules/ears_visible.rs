@@ -1,8 +1,10 @@
 //! `ears.visible`: both ears show. A head turned sideways hides the far ear behind the
 //! cheek (judged by the face's yaw); hair over an ear is judged by the hair's own colour in
-//! the band beside each cheek where the ear should be.
+//! the band beside each cheek where the ear should be. With the optional face-parsing model,
+//! hair in that band is forgiven where the model sees an ear on both sides of the face (long
+//! hair close behind a visible ear reads as hair over it).
 
-use super::{hair_skip, judged, person_or_skip, round1, round3, skipped, Measurements};
+use super::{hair_skip, judged, person_or_skip, round1, round3, round5, skipped, Measurements};
 use crate::profile::Profile;
 use crate::report::{CheckResult, Message};
 
@@ -11,12 +13,19 @@ pub const ID: &str = "ears.visible";
 pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let rule = &p.rules.ears_visible;
     let s = &rule.params;
-    let limit = format!(
+    let mut limit = format!(
         "turned ≤ {}°, ≤ {:.0}% of each ear band in the hair's colour (ΔE {})",
         s.max_yaw,
         s.max_hair_share * 100.0,
         s.hair_delta_e
     );
+    if m.parts.is_some() {
+        limit += &format!(
+            ", or face parsing: each side's ear ≥ {:.2}% of the head crop",
+            s.min_parsed_ear * 100.0
+        );
+    }
+    let parsed_ear = m.parts.map(|p| round5(p.smaller_ear));
     let yaw = m.face.as_ref().map(|f| f.yaw.abs());
     if let Some(yaw) = yaw {
         if yaw > s.max_yaw {
@@ -24,7 +33,8 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
                 format!("头部侧转 {yaw:.0}°，远侧的耳朵被脸挡住：请正对镜头，露出双耳"),
                 format!("the head is turned {yaw:.0}° sideways, so the far ear is hidden behind the face: face the camera so both ears show"),
             );
-            let value = serde_json::json!({"yaw": round1(yaw), "hair": null});
+            let value =
+                serde_json::json!({"yaw": round1(yaw), "hair": null, "parsed_ear": parsed_ear});
             return judged(ID, rule, false, value, limit, message);
         }
     }
@@ -46,22 +56,28 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         );
     };
     let pct = (share * 100.0).round();
-    let ok = share <= s.max_hair_share;
-    let message = if ok {
+    let ears_parsed = parsed_ear.is_some_and(|ear| ear >= s.min_parsed_ear);
+    let ok = share <= s.max_hair_share || ears_parsed;
+    let message = if share <= s.max_hair_share {
         Message::new("双耳露出", "both ears show")
+    } else if ears_parsed {
+        Message::new(
+            "双耳露出（耳旁的头发在耳后）",
+            "both ears show (the hair beside them lies behind them)",
+        )
     } else {
         Message::new(
             format!("耳朵位置 {pct:.0}% 是头发：请把头发别到耳后，露出双耳"),
             format!("{pct:.0}% of where an ear should be is hair: tuck the hair behind the ears so both show"),
         )
     };
-    let value = serde_json::json!({"yaw": yaw.map(round1), "hair": round3(share)});
+    let value = serde_json::json!({"yaw": yaw.map(round1), "hair": round3(share), "parsed_ear": parsed_ear});
     judged(ID, rule, ok, value, limit, message)
 }
 
 #[cfg(test)]
 mod tests {
-    use super::super::test_support::{compliant, status_of};
+    use super::super::test_support::{clean_parts, compliant, status_of};
     use super::*;
     use crate::report::Status;
 
@@ -78,6 +94,27 @@ mod tests {
         assert_eq!(with(Some(0.05), 40.0), Status::Pass);
         assert_eq!(with(None, 40.0), Status::Skip);
         assert_eq!(with(Some(0.6), 5.0), Status::Skip, "bald: hair is skin");
+    }
+
+    #[test]
+    fn hair_beside_an_ear_passes_only_where_parsing_sees_both_ears() {
+        let with = |parsed_ear: Option<f64>| {
+            let mut m = compliant();
+            m.person.as_mut().unwrap().ear_hair = Some(0.6);
+            m.parts = parsed_ear.map(|smaller_ear| crate::analysis::PartShares {
+                smaller_ear,
+                ..clean_parts()
+            });
+            status_of(ID, &m)
+        };
+        let least = crate::profile::Profile::default()
+            .rules
+            .ears_visible
+            .params
+            .min_parsed_ear;
+        assert_eq!(with(None), Status::Fail, "no parsing: the hair decides");
+        assert_eq!(with(Some(least * 2.0)), Status::Pass);
+        assert_eq!(with(Some(0.0)), Status::Fail, "one ear unseen");
     }
 
     #[test]

@@ -76,7 +76,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
 #[cfg(test)]
 mod tests {
     use super::super::run_all;
-    use super::super::test_support::{compliant, status_of};
+    use super::super::test_support::{clean_parts, compliant, status_of};
     use super::*;
     use crate::report::Status;
 
@@ -99,9 +99,7 @@ mod tests {
     fn parsed(eyeglasses: f64) -> PartShares {
         PartShares {
             eyeglasses,
-            earring: 0.0,
-            necklace: 0.0,
-            hat: 0.0,
+            ..clean_parts()
         }
     }
 

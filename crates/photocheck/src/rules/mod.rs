@@ -418,6 +418,17 @@ pub(crate) mod test_support {
     use crate::intake::{ColorModel, Format};
     use crate::measure::lab_of;
 
+    /// The face parts of a compliant head: both ears, nothing the rules look for.
+    pub fn clean_parts() -> PartShares {
+        PartShares {
+            eyeglasses: 0.0,
+            earring: 0.0,
+            necklace: 0.0,
+            hat: 0.0,
+            smaller_ear: 0.003,
+        }
+    }
+
     /// Measurements of a compliant photo; tests change one thing at a time.
     pub fn compliant() -> Measurements {
         let blue = [67, 142, 219];
