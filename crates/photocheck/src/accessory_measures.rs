@@ -2,7 +2,7 @@
 //! (a headband, a bow, a clip) and a patterned scarf below the chin. Each is a share of a
 //! region around the face; no model for accessories ships in any registry.
 
-use crate::analysis::{Analysis, FaceDetail};
+use crate::analysis::{part, Analysis, FaceDetail};
 use crate::face_measures::mesh::{CHIN, LOBE_LEVEL};
 use crate::measure::{chroma, delta_e, lab_of, ColourMemo};
 use crate::person_measures::{face_frame, face_width, hair_region, surely_person};
@@ -277,14 +277,26 @@ pub fn hair_ornament_samples<'a>(
             && delta_e(lab, hair) >= ORNAMENT_FROM_HAIR
             && backdrop.is_none_or(|b| delta_e(lab, b) >= ORNAMENT_FROM_BACKDROP)
     });
+    // Skin that the face-parsing model sees (a forehead or a scalp under bright light) is
+    // no ornament, however vivid it reads.
+    let parsed_skin = move |x: u32, y: u32| {
+        analysis
+            .parts
+            .as_ref()
+            .is_some_and(|p| p.class_at(x, y) == Some(part::SKIN))
+    };
     hair_region(image, analysis, face)
         .filter(move |&(x, y)| well_inside(x, y))
-        .map(move |(x, y)| (x, y, vivid.get(image.get_pixel(x, y).0)))
+        .map(move |(x, y)| {
+            let ornament = !parsed_skin(x, y) && vivid.get(image.get_pixel(x, y).0);
+            (x, y, ornament)
+        })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::FaceParts;
     use crate::face_measures::mesh::{CHEEKS, FOREHEAD, LEFT_CHEEK, RIGHT_CHEEK};
     use crate::profile::{AccessoriesNone, Profile};
     use image::Rgb;
@@ -451,5 +463,17 @@ mod tests {
         let mut fringe = plain.clone();
         paint(&mut fringe, 0..480, 60..64, |_, _| [50, 90, 150]);
         assert!(ornament(&fringe, &analysis) < 0.001);
+    }
+
+    #[test]
+    fn a_vivid_patch_the_face_parsing_model_calls_skin_is_no_ornament() {
+        let (mut image, mut analysis) = photo();
+        // A lit forehead reaching into the hair region, pinker than the cheeks.
+        paint(&mut image, 150..330, 110..192, |_, _| [225, 60, 130]);
+        assert!(ornament(&image, &analysis) > limits().max_hair_ornament);
+        analysis.parts = Some(FaceParts::uniform(part::SKIN, 480, 640));
+        assert_eq!(ornament(&image, &analysis), 0.0);
+        analysis.parts = Some(FaceParts::uniform(part::HAIR, 480, 640));
+        assert!(ornament(&image, &analysis) > limits().max_hair_ornament);
     }
 }

@@ -857,6 +857,8 @@ pub fn descriptor_distance(a: &[f32], b: &[f32]) -> f32 {
 /// Face-parsing classes (CelebAMask-HQ's), as the model numbers them.
 pub mod part {
     pub const BACKGROUND: u8 = 0;
+    pub const SKIN: u8 = 1;
+    pub const HAIR: u8 = 17;
     pub const EYEGLASSES: u8 = 6;
     pub const LEFT_EAR: u8 = 7;
     pub const RIGHT_EAR: u8 = 8;
@@ -898,6 +900,21 @@ impl FaceParts {
         let inside =
             u >= 0.0 && v >= 0.0 && u < self.region.size as f32 && v < self.region.size as f32;
         inside.then(|| self.labels.get_pixel(u as u32, v as u32).0[0])
+    }
+
+    /// One class over a whole `width`×`height` working copy, for tests of what reads it.
+    #[cfg(test)]
+    pub fn uniform(class: u8, width: u32, height: u32) -> FaceParts {
+        let side = width.max(height) as f32;
+        FaceParts {
+            labels: GrayImage::from_pixel(64, 64, image::Luma([class])),
+            region: Region {
+                centre: [width as f32 / 2.0, height as f32 / 2.0],
+                side,
+                angle: 0.0,
+                size: 64,
+            },
+        }
     }
 
     /// The shares of the crop that the rules' parts cover.
