@@ -861,6 +861,7 @@ pub mod part {
     pub const HAIR: u8 = 17;
     pub const EYEGLASSES: u8 = 6;
     pub const LEFT_EAR: u8 = 7;
+    pub const INNER_MOUTH: u8 = 11;
     pub const RIGHT_EAR: u8 = 8;
     pub const EARRING: u8 = 9;
     pub const NECKLACE: u8 = 15;
@@ -891,6 +892,8 @@ pub struct PartShares {
     pub hat: f64,
     /// The smaller of the two ears' shares (the person's left and right ear).
     pub smaller_ear: f64,
+    /// The open mouth between the lips (teeth, tongue and the dark inside).
+    pub inner_mouth: f64,
 }
 
 impl FaceParts {
@@ -930,6 +933,7 @@ impl FaceParts {
             necklace: share(part::NECKLACE),
             hat: share(part::HAT),
             smaller_ear: self.smaller_ear(),
+            inner_mouth: share(part::INNER_MOUTH),
         }
     }
 

@@ -158,7 +158,7 @@ impl Engine {
     }
 
     /// [`Engine::load`], and the optional face-parsing model too (see [`FACE_PARSING`]
-    /// for its terms): the glasses, accessories and ears rules then read the parts it finds.
+    /// for its terms): the glasses, accessories, ears and mouth rules then read the parts it finds.
     pub fn load_with_face_parsing(dir: &Path, threads: usize) -> Result<Engine, EngineError> {
         if !dir.join(FACE_PARSING).is_file() {
             return Err(EngineError::NoFaceParsing {

@@ -136,7 +136,8 @@ impl Checker {
             parts: rules.glasses_none.enabled
                 || rules.glasses_clear.enabled
                 || rules.accessories_none.enabled
-                || rules.ears_visible.enabled,
+                || rules.ears_visible.enabled
+                || rules.mouth_no_teeth.enabled,
         }
     }
 
@@ -430,7 +431,8 @@ mod tests {
     fn the_face_parts_are_asked_for_by_every_rule_that_reads_them() {
         // The 2017 standard turns glasses.none off and judges glasses with glasses.clear,
         // which asks glasses.none's `worn` and so reads the parts too, even where the
-        // school turns accessories.none off; ears.visible reads the ears.
+        // school turns accessories.none off; ears.visible reads the ears, mouth.no_teeth
+        // the open mouth.
         let mut profile = Profile::preset("standard-2017").unwrap();
         profile.rules.accessories_none.enabled = false;
         assert!(!profile.rules.glasses_none.enabled && profile.rules.glasses_clear.enabled);
@@ -439,13 +441,22 @@ mod tests {
         none.rules.glasses_none.enabled = false;
         none.rules.glasses_clear.enabled = false;
         none.rules.accessories_none.enabled = false;
-        none.rules.ears_visible.enabled = true;
-        assert!(
-            Checker::new(none.clone()).needs().parts,
-            "ears.visible alone"
-        );
         none.rules.ears_visible.enabled = false;
-        assert!(!Checker::new(none).needs().parts);
+        none.rules.mouth_no_teeth.enabled = false;
+        assert!(!Checker::new(none.clone()).needs().parts);
+        let alone = |turn_on: fn(&mut Profile)| {
+            let mut profile = none.clone();
+            turn_on(&mut profile);
+            Checker::new(profile).needs().parts
+        };
+        assert!(
+            alone(|p| p.rules.ears_visible.enabled = true),
+            "ears.visible"
+        );
+        assert!(
+            alone(|p| p.rules.mouth_no_teeth.enabled = true),
+            "mouth.no_teeth"
+        );
     }
 
     #[test]

@@ -205,7 +205,7 @@ pub struct Rules {
     #[serde(rename = "eyebrows.visible")]
     pub eyebrows_visible: Rule<Min>,
     #[serde(rename = "mouth.no_teeth")]
-    pub mouth_no_teeth: Rule<Max>,
+    pub mouth_no_teeth: Rule<MouthNoTeeth>,
     #[serde(rename = "glasses.none")]
     pub glasses_none: Rule<GlassesNone>,
     #[serde(rename = "glasses.clear")]
@@ -347,6 +347,17 @@ pub struct Band {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Max {
     pub max: f64,
+}
+
+/// Teeth: the teeth-coloured share of the inner mouth, or with the optional face-parsing
+/// model the open mouth it finds.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct MouthNoTeeth {
+    /// Largest teeth-coloured share of the inner mouth.
+    pub max: f64,
+    /// With face parsing: largest share of the head crop that the open mouth (between the
+    /// lips) may cover.
+    pub max_parsed_inner_mouth: f64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -426,6 +426,7 @@ pub(crate) mod test_support {
             necklace: 0.0,
             hat: 0.0,
             smaller_ear: 0.003,
+            inner_mouth: 0.0,
         }
     }
 
