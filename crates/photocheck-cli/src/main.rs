@@ -115,7 +115,8 @@ struct EngineArgs {
     no_models: bool,
     /// Also run the optional face-parsing model: glasses.none and accessories.none then
     /// judge by the eyeglasses, earrings, necklaces and hats it finds, mouth.no_teeth by the
-    /// open mouth, and ears.visible forgives hair beside ears it sees (about 0.4 s more per photo and core). Its weights may be used for non-commercial research and education
+    /// open mouth, and ears.visible forgives hair beside ears it sees (about 0.4 s more per
+    /// photo and core). Its weights may be used for non-commercial research and education
     /// only; fetch it once with `python3 models/fetch.py DIR --with face_parsing`.
     #[arg(long)]
     face_parsing: bool,

@@ -56,9 +56,9 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         );
     };
     let pct = (share * 100.0).round();
-    let ears_parsed = parsed_ear.is_some_and(|ear| ear >= s.min_parsed_ear);
-    let ok = share <= s.max_hair_share || ears_parsed;
-    let message = if share <= s.max_hair_share {
+    let hair_clear = share <= s.max_hair_share;
+    let ears_parsed = m.parts.is_some_and(|p| p.smaller_ear >= s.min_parsed_ear);
+    let message = if hair_clear {
         Message::new("双耳露出", "both ears show")
     } else if ears_parsed {
         Message::new(
@@ -72,7 +72,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         )
     };
     let value = serde_json::json!({"yaw": yaw.map(round1), "hair": round3(share), "parsed_ear": parsed_ear});
-    judged(ID, rule, ok, value, limit, message)
+    judged(ID, rule, hair_clear || ears_parsed, value, limit, message)
 }
 
 #[cfg(test)]
