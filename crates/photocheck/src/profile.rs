@@ -375,12 +375,15 @@ pub struct Min {
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct PoseFrontal {
-    /// Largest angle between the face's direction and the camera's axis, yaw and pitch
-    /// together: a face turned 12° and tipped 12° is 17° off the camera, as far as one
-    /// turned 17°.
+    /// Largest yaw of a face turned sideways and not tipped (degrees).
     pub max_turn: f64,
+    /// Largest pitch of a face tipped up or down and not turned (degrees). A face both
+    /// turned and tipped is frontal while its direction lies inside the ellipse these two
+    /// limits span (see `rules::pose_frontal`); equal limits make it a circle: at most that
+    /// many degrees off the camera's axis.
+    pub max_tip: f64,
     pub max_gaze: f64,
-    /// Raw pitch of a level head, subtracted before `max_turn` applies.
+    /// Raw pitch of a level head, subtracted before the limits apply.
     pub pitch_offset: f64,
 }
 
@@ -787,6 +790,13 @@ impl Profile {
             0.0,
             1.0,
         )?;
+        // The pose limits are slopes' angles: 90° would be a face seen edge-on.
+        for (k, v) in [
+            ("max_turn", r.pose_frontal.params.max_turn),
+            ("max_tip", r.pose_frontal.params.max_tip),
+        ] {
+            within(&key("pose.frontal", k), v, 1.0, 89.0)?;
+        }
         let naming = &r.file_naming.params;
         crate::naming::layout_pattern(&naming.layout)
             .map_err(|e| format!("{}: {e}", key("file.naming", "layout")))?;
@@ -987,6 +997,22 @@ mod tests {
             let id = rule.split('"').next().unwrap();
             assert!(err.contains(id) && err.contains("hue_min (300)"), "{err}");
         }
+    }
+
+    #[test]
+    fn a_pose_limit_of_a_right_angle_or_more_is_refused() {
+        for key in ["max_turn", "max_tip"] {
+            let err = Profile::from_overrides_str(
+                &format!("[rules.\"pose.frontal\"]\n{key} = 90\n"),
+                "s",
+            )
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(&format!("pose.frontal\".{key}")), "{err}");
+        }
+        assert!(
+            Profile::from_overrides_str("[rules.\"pose.frontal\"]\nmax_tip = 30\n", "s").is_ok()
+        );
     }
 
     #[test]

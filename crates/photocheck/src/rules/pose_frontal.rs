@@ -2,7 +2,7 @@
 //! camera (gaze).
 
 use super::{face_or_skip, judged, round1, Measurements};
-use crate::profile::Profile;
+use crate::profile::{PoseFrontal, Profile};
 use crate::report::{CheckResult, Message};
 
 pub const ID: &str = "pose.frontal";
@@ -11,49 +11,55 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     let rule = &p.rules.pose_frontal;
     let s = &rule.params;
     let limit = format!(
-        "off the camera axis ≤ {}°, |gaze| ≤ {}",
-        s.max_turn, s.max_gaze
+        "turned ≤ {}° sideways, tipped ≤ {}° up or down (together: inside the ellipse they span), |gaze| ≤ {}",
+        s.max_turn, s.max_tip, s.max_gaze
     );
     let f = match face_or_skip(m, ID, &limit) {
         Ok(f) => f,
         Err(skip) => return *skip,
     };
     let level_pitch = f.pitch - s.pitch_offset;
+    let [sideways, tipped] = shares_of_limits(f.yaw, level_pitch, s);
+    let frontal = sideways.hypot(tipped) <= 1.0;
     let turn = off_axis(f.yaw, level_pitch);
     let (yaw, pitch, gaze) = (
         round1(f.yaw),
         round1(level_pitch),
         (f.gaze * 100.0).round() / 100.0,
     );
-    let message = if turn > s.max_turn && f.yaw.abs() >= level_pitch.abs() {
+    let (up_down_zh, up_down_en) = if level_pitch > 0.0 {
+        ("低头", "down")
+    } else {
+        ("抬头", "up")
+    };
+    let message = if !frontal && sideways >= tipped {
         Message::new(
             format!(
-                "脸部偏离正面 {turn:.0}° (左右转动 {:.0}°)，需不超过 {}°：请正对镜头",
+                "脸部左右转动 {:.0}°（{up_down_zh} {:.0}°），不是正面（只转动时不超过 {}°）：请正对镜头",
                 f.yaw.abs(),
+                level_pitch.abs(),
                 s.max_turn
             ),
             format!(
-                "the face is {turn:.0}° off the camera (turned {:.0}° sideways), at most {}°: face the camera squarely",
+                "the face is turned {:.0}° sideways (and tipped {up_down_en} {:.0}°), not frontal (at most {}° when only turned): face the camera squarely",
                 f.yaw.abs(),
+                level_pitch.abs(),
                 s.max_turn
             ),
         )
-    } else if turn > s.max_turn {
-        let (zh, en) = if level_pitch > 0.0 {
-            ("低头", "down")
-        } else {
-            ("抬头", "up")
-        };
+    } else if !frontal {
         Message::new(
             format!(
-                "脸部偏离正面 {turn:.0}° ({zh} {:.0}°)，需不超过 {}°：请平视镜头",
+                "脸部{up_down_zh} {:.0}°（左右转动 {:.0}°），不是正面（只俯仰时不超过 {}°）：请平视镜头",
                 level_pitch.abs(),
-                s.max_turn
+                f.yaw.abs(),
+                s.max_tip
             ),
             format!(
-                "the face is {turn:.0}° off the camera (tipped {en} {:.0}°), at most {}°: look straight ahead",
+                "the face is tipped {up_down_en} {:.0}° (and turned {:.0}° sideways), not frontal (at most {}° when only tipped): look straight ahead",
                 level_pitch.abs(),
-                s.max_turn
+                f.yaw.abs(),
+                s.max_tip
             ),
         )
     } else if f.gaze.abs() > s.max_gaze {
@@ -67,7 +73,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
             format!("frontal (yaw {yaw}°, pitch {pitch}°)"),
         )
     };
-    let ok = turn <= s.max_turn && f.gaze.abs() <= s.max_gaze;
+    let ok = frontal && f.gaze.abs() <= s.max_gaze;
     judged(
         ID,
         rule,
@@ -76,6 +82,18 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         limit,
         message,
     )
+}
+
+/// The face's sideways and vertical slopes (the tangents of `yaw` and `pitch`) as shares
+/// of the slopes at the limits. The face is frontal while the pair lies inside the unit
+/// circle: an ellipse in the plane of slopes, which is a circle of `max_turn` degrees off
+/// the camera's axis when the two limits are equal.
+fn shares_of_limits(yaw: f64, pitch: f64, s: &PoseFrontal) -> [f64; 2] {
+    let slope = |deg: f64| deg.to_radians().tan().abs();
+    [
+        slope(yaw) / slope(s.max_turn),
+        slope(pitch) / slope(s.max_tip),
+    ]
 }
 
 /// Angle in degrees between the face's direction and the camera's axis, for a face turned
@@ -91,39 +109,67 @@ mod tests {
     use super::*;
     use crate::report::Status;
 
+    /// pitch_offset in the notice profile: a level head reads this raw pitch.
+    const LEVEL: f64 = 10.6;
+
+    fn with(change: impl Fn(&mut crate::face_measures::FaceMeasures)) -> Status {
+        let mut m = compliant();
+        change(m.face.as_mut().unwrap());
+        status_of(ID, &m)
+    }
+
     #[test]
     fn turned_tipped_or_looking_away_fails() {
-        let with = |change: fn(&mut crate::face_measures::FaceMeasures)| {
-            let mut m = compliant();
-            change(m.face.as_mut().unwrap());
-            status_of(ID, &m)
-        };
         assert_eq!(with(|f| f.yaw = -25.0), Status::Fail);
-        assert_eq!(
-            with(|f| f.pitch = 30.0),
-            Status::Fail,
-            "18° down from level"
-        );
-        assert_eq!(with(|f| f.pitch = -9.0), Status::Fail, "21° up from level");
-        assert_eq!(with(|f| f.pitch = 20.0), Status::Pass, "8° down from level");
-        assert_eq!(with(|f| f.gaze = 0.6), Status::Fail);
         assert_eq!(with(|f| f.yaw = 10.0), Status::Pass);
+        assert_eq!(with(|f| f.pitch = LEVEL + 8.0), Status::Pass);
+        assert_eq!(with(|f| f.pitch = LEVEL + 25.0), Status::Fail, "25° down");
+        assert_eq!(with(|f| f.pitch = LEVEL - 25.0), Status::Fail, "25° up");
+        assert_eq!(with(|f| f.gaze = 0.6), Status::Fail);
+    }
+
+    #[test]
+    fn a_tip_is_allowed_further_than_a_turn() {
+        // 20°: past max_turn (17°) sideways, inside max_tip (23°) up or down.
+        assert_eq!(with(|f| f.yaw = 20.0), Status::Fail);
+        assert_eq!(with(|f| f.pitch = LEVEL - 20.0), Status::Pass);
+        assert_eq!(with(|f| f.pitch = LEVEL + 20.0), Status::Pass);
+    }
+
+    #[test]
+    fn turn_and_tip_together_fail_sooner_than_either_alone() {
+        // tan 15° / tan 17° = 0.876 and tan 15° / tan 23° = 0.631: 1.08 together.
         assert_eq!(
             with(|f| {
-                f.yaw = 14.0;
-                f.pitch = 24.6;
+                f.yaw = 15.0;
+                f.pitch = LEVEL + 15.0;
             }),
-            Status::Fail,
-            "14° sideways and 14° down (less the 10.6° offset): 19.4° off the camera, each alone under the limit"
+            Status::Fail
         );
+        // tan 9° / tan 17° = 0.518 and tan 9° / tan 23° = 0.373: 0.64 together.
         assert_eq!(
             with(|f| {
                 f.yaw = 9.0;
-                f.pitch = 21.0;
+                f.pitch = LEVEL + 9.0;
             }),
-            Status::Pass,
-            "9° sideways and 9° down: under 13° off the camera"
+            Status::Pass
         );
+    }
+
+    #[test]
+    fn equal_limits_are_a_circle_around_the_camera_axis() {
+        let limits = PoseFrontal {
+            max_turn: 17.0,
+            max_tip: 17.0,
+            max_gaze: 0.35,
+            pitch_offset: 0.0,
+        };
+        // 12° and 12° is 16.73° off the axis (inside 17°); 12.5° and 12.5° is 17.4°.
+        for (angle, inside) in [(12.0, true), (12.5, false)] {
+            let [a, b] = shares_of_limits(angle, -angle, &limits);
+            assert_eq!(a.hypot(b) <= 1.0, inside, "{angle}");
+            assert_eq!(off_axis(angle, angle) <= 17.0, inside, "{angle}");
+        }
     }
 
     #[test]
