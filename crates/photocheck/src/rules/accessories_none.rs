@@ -121,8 +121,8 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
             "no earrings, necklace, hat, hair ornaments or patterned scarf (plain scarves are not checked: look)",
         ),
         (true, false) => Message::new(
-            "未见耳饰、发饰或花纹围巾（帽子、项链和素色围巾未检查，请目视确认）",
-            "no earrings, hair ornaments or patterned scarf (hats, necklaces and plain scarves are not checked: look)",
+            "未见银白色耳饰、发饰或花纹围巾（金色、彩色或深色耳饰，帽子、项链和素色围巾未检查，请目视确认）",
+            "no silver or white earrings, hair ornaments or patterned scarf (gold, coloured or dark earrings, hats, necklaces and plain scarves are not checked: look)",
         ),
         (false, _) => {
             let (zh, en) = join(&found, |i| i.found, "；");
@@ -210,6 +210,18 @@ mod tests {
         assert_eq!(scarf.status, Status::Fail);
         assert!(scarf.message.zh.contains("围巾"), "{scarf:?}");
         assert_eq!(scarf.value["neck_pattern"], serde_json::json!(0.3));
+    }
+
+    #[test]
+    fn a_pass_without_face_parts_names_the_earrings_it_cannot_see() {
+        // The highlights find silver, white and pearl; gold and coloured earrings need a look.
+        let pass = with(NONE_FOUND);
+        assert_eq!(pass.status, Status::Pass);
+        assert!(
+            pass.message.en.contains("gold, coloured or dark earrings"),
+            "{pass:?}"
+        );
+        assert!(pass.message.zh.contains("金色"), "{pass:?}");
     }
 
     #[test]
