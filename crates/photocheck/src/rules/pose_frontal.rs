@@ -32,34 +32,36 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
     } else {
         ("抬头", "up")
     };
+    let tip = (
+        format!("{up_down_zh} {:.0}°", level_pitch.abs()),
+        format!("tipped {up_down_en} {:.0}°", level_pitch.abs()),
+    );
+    let turned = (
+        format!("左右转动 {:.0}°", f.yaw.abs()),
+        format!("turned {:.0}° sideways", f.yaw.abs()),
+    );
     let message = if !frontal && sideways >= tipped {
+        let (also_zh, also_en) = also(level_pitch, &tip);
         Message::new(
             format!(
-                "脸部左右转动 {:.0}°（{up_down_zh} {:.0}°），不是正面（只转动时不超过 {}°）：请正对镜头",
-                f.yaw.abs(),
-                level_pitch.abs(),
-                s.max_turn
+                "脸部{}{also_zh}，不是正面（只转动时不超过 {}°）：请正对镜头",
+                turned.0, s.max_turn
             ),
             format!(
-                "the face is turned {:.0}° sideways (and tipped {up_down_en} {:.0}°), not frontal (at most {}° when only turned): face the camera squarely",
-                f.yaw.abs(),
-                level_pitch.abs(),
-                s.max_turn
+                "the face is {}{also_en}, not frontal (at most {}° when only turned): face the camera squarely",
+                turned.1, s.max_turn
             ),
         )
     } else if !frontal {
+        let (also_zh, also_en) = also(f.yaw, &turned);
         Message::new(
             format!(
-                "脸部{up_down_zh} {:.0}°（左右转动 {:.0}°），不是正面（只俯仰时不超过 {}°）：请平视镜头",
-                level_pitch.abs(),
-                f.yaw.abs(),
-                s.max_tip
+                "脸部{}{also_zh}，不是正面（只俯仰时不超过 {}°）：请平视镜头",
+                tip.0, s.max_tip
             ),
             format!(
-                "the face is tipped {up_down_en} {:.0}° (and turned {:.0}° sideways), not frontal (at most {}° when only tipped): look straight ahead",
-                level_pitch.abs(),
-                f.yaw.abs(),
-                s.max_tip
+                "the face is {}{also_en}, not frontal (at most {}° when only tipped): look straight ahead",
+                tip.1, s.max_tip
             ),
         )
     } else if f.gaze.abs() > s.max_gaze {
@@ -81,6 +83,18 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         serde_json::json!({"turn": round1(turn), "yaw": yaw, "pitch": pitch, "gaze": gaze}),
         limit,
         message,
+    )
+}
+
+/// The other angle of a face that is not frontal, as a clause after the main one (Chinese,
+/// English); empty when it rounds to 0°.
+fn also(angle: f64, clause: &(String, String)) -> (String, String) {
+    if angle.abs() < 0.5 {
+        return (String::new(), String::new());
+    }
+    (
+        format!("（并{}）", clause.0),
+        format!(" (and {})", clause.1),
     )
 }
 
@@ -126,6 +140,30 @@ mod tests {
         assert_eq!(with(|f| f.pitch = LEVEL + 25.0), Status::Fail, "25° down");
         assert_eq!(with(|f| f.pitch = LEVEL - 25.0), Status::Fail, "25° up");
         assert_eq!(with(|f| f.gaze = 0.6), Status::Fail);
+    }
+
+    #[test]
+    fn the_message_names_the_other_angle_only_when_there_is_one() {
+        let message = |pitch: f64| {
+            let mut m = compliant();
+            let f = m.face.as_mut().unwrap();
+            (f.yaw, f.pitch) = (25.0, pitch);
+            check(&m, &Profile::default()).message
+        };
+        let level = message(LEVEL);
+        assert!(
+            level.en.starts_with("the face is turned 25° sideways,"),
+            "{level:?}"
+        );
+        assert!(!level.zh.contains("并"), "{level:?}");
+        let tipped = message(LEVEL + 8.0);
+        assert!(
+            tipped
+                .en
+                .contains("turned 25° sideways (and tipped down 8°)"),
+            "{tipped:?}"
+        );
+        assert!(tipped.zh.contains("（并低头 8°）"), "{tipped:?}");
     }
 
     #[test]
