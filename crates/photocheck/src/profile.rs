@@ -941,6 +941,13 @@ mod tests {
         }
     }
 
+    /// The error a profile with `overrides` (from `origin`) is refused with.
+    fn refusal(overrides: &str, origin: &str) -> String {
+        Profile::from_overrides_str(overrides, origin)
+            .unwrap_err()
+            .to_string()
+    }
+
     #[test]
     fn overrides_change_only_what_they_name() {
         let p = Profile::from_overrides_str(
@@ -955,18 +962,14 @@ mod tests {
 
     #[test]
     fn misspelt_key_is_named() {
-        let err = Profile::from_overrides_str("[rules.\"format.dpi\"]\nmin_dip = 72\n", "s.toml")
-            .unwrap_err()
-            .to_string();
+        let err = refusal("[rules.\"format.dpi\"]\nmin_dip = 72\n", "s.toml");
         assert!(err.contains("rules.\"format.dpi\".min_dip"), "{err}");
         assert!(err.contains("s.toml"), "{err}");
     }
 
     #[test]
     fn wrong_type_is_named() {
-        let err = Profile::from_overrides_str("[rules.\"format.size\"]\nwidth = \"wide\"\n", "s")
-            .unwrap_err()
-            .to_string();
+        let err = refusal("[rules.\"format.size\"]\nwidth = \"wide\"\n", "s");
         assert!(
             err.contains("format.size") && err.contains("`width`"),
             "{err}"
@@ -975,12 +978,10 @@ mod tests {
 
     #[test]
     fn inverted_window_is_refused_with_both_keys() {
-        let err = Profile::from_overrides_str(
+        let err = refusal(
             "[rules.\"format.dpi\"]\nmin_dpi = 600\nmax_dpi = 300\n",
             "s",
-        )
-        .unwrap_err()
-        .to_string();
+        );
         assert!(err.contains("min_dpi (600)"), "{err}");
         assert!(err.contains("max_dpi (300)"), "{err}");
     }
@@ -988,12 +989,10 @@ mod tests {
     #[test]
     fn a_reversed_hue_band_is_refused_for_the_clothing_as_for_the_background() {
         for rule in ["background.blue\".colours.\"blue", "clothing.not_blue"] {
-            let err = Profile::from_overrides_str(
+            let err = refusal(
                 &format!("[rules.\"{rule}\"]\nhue_min = 300\nhue_max = 180\n"),
                 "s",
-            )
-            .unwrap_err()
-            .to_string();
+            );
             let id = rule.split('"').next().unwrap();
             assert!(err.contains(id) && err.contains("hue_min (300)"), "{err}");
         }
@@ -1002,12 +1001,7 @@ mod tests {
     #[test]
     fn a_pose_limit_of_a_right_angle_or_more_is_refused() {
         for key in ["max_turn", "max_tip"] {
-            let err = Profile::from_overrides_str(
-                &format!("[rules.\"pose.frontal\"]\n{key} = 90\n"),
-                "s",
-            )
-            .unwrap_err()
-            .to_string();
+            let err = refusal(&format!("[rules.\"pose.frontal\"]\n{key} = 90\n"), "s");
             assert!(err.contains(&format!("pose.frontal\".{key}")), "{err}");
         }
         assert!(
@@ -1017,25 +1011,17 @@ mod tests {
 
     #[test]
     fn a_naming_pattern_must_compile_and_name_its_id_group_and_a_layout_must_parse() {
-        let err =
-            Profile::from_overrides_str("[rules.\"file.naming\"]\npattern = '(unclosed'\n", "s")
-                .unwrap_err()
-                .to_string();
+        let err = refusal("[rules.\"file.naming\"]\npattern = '(unclosed'\n", "s");
         assert!(
             err.contains("file.naming") && err.contains("regular expression"),
             "{err}"
         );
-        let err = Profile::from_overrides_str(
+        let err = refusal(
             "[rules.\"file.naming\"]\npattern = '(?P<number>\\d+)'\n",
             "s",
-        )
-        .unwrap_err()
-        .to_string();
+        );
         assert!(err.contains("`id`"), "{err}");
-        let err =
-            Profile::from_overrides_str("[rules.\"file.naming\"]\nlayout = \"学号+姓名\"\n", "s")
-                .unwrap_err()
-                .to_string();
+        let err = refusal("[rules.\"file.naming\"]\nlayout = \"学号+姓名\"\n", "s");
         assert!(err.contains("layout") && err.contains("身份证号"), "{err}");
     }
 
@@ -1093,25 +1079,18 @@ mod tests {
             shown.contains("min_bytes = 20480  # standard-2017"),
             "{shown}"
         );
-        let err = Profile::from_overrides_str("extends = \"nonesuch\"\n", "school.toml")
-            .unwrap_err()
-            .to_string();
+        let err = refusal("extends = \"nonesuch\"\n", "school.toml");
         assert!(err.contains("nonesuch") && err.contains("notice"), "{err}");
     }
 
     #[test]
     fn allowed_backdrops_must_be_defined() {
-        let err =
-            Profile::from_overrides_str("[rules.\"background.blue\"]\nallowed = [\"pink\"]\n", "s")
-                .unwrap_err()
-                .to_string();
+        let err = refusal("[rules.\"background.blue\"]\nallowed = [\"pink\"]\n", "s");
         assert!(err.contains("pink") && err.contains("grey"), "{err}");
-        let err = Profile::from_overrides_str(
+        let err = refusal(
             "[rules.\"background.blue\".colours.blue]\nmax_delta = 3\n",
             "s",
-        )
-        .unwrap_err()
-        .to_string();
+        );
         assert!(err.contains("max_delta"), "{err}");
     }
 

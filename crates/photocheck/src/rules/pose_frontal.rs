@@ -123,8 +123,10 @@ mod tests {
     use super::*;
     use crate::report::Status;
 
-    /// pitch_offset in the notice profile: a level head reads this raw pitch.
-    const LEVEL: f64 = 10.6;
+    /// The raw pitch a level head reads (the default profile's pitch_offset).
+    fn level_raw_pitch() -> f64 {
+        Profile::default().rules.pose_frontal.params.pitch_offset
+    }
 
     fn with(change: impl Fn(&mut crate::face_measures::FaceMeasures)) -> Status {
         let mut m = compliant();
@@ -136,9 +138,17 @@ mod tests {
     fn turned_tipped_or_looking_away_fails() {
         assert_eq!(with(|f| f.yaw = -25.0), Status::Fail);
         assert_eq!(with(|f| f.yaw = 10.0), Status::Pass);
-        assert_eq!(with(|f| f.pitch = LEVEL + 8.0), Status::Pass);
-        assert_eq!(with(|f| f.pitch = LEVEL + 25.0), Status::Fail, "25° down");
-        assert_eq!(with(|f| f.pitch = LEVEL - 25.0), Status::Fail, "25° up");
+        assert_eq!(with(|f| f.pitch = level_raw_pitch() + 8.0), Status::Pass);
+        assert_eq!(
+            with(|f| f.pitch = level_raw_pitch() + 25.0),
+            Status::Fail,
+            "25° down"
+        );
+        assert_eq!(
+            with(|f| f.pitch = level_raw_pitch() - 25.0),
+            Status::Fail,
+            "25° up"
+        );
         assert_eq!(with(|f| f.gaze = 0.6), Status::Fail);
     }
 
@@ -150,13 +160,13 @@ mod tests {
             (f.yaw, f.pitch) = (25.0, pitch);
             check(&m, &Profile::default()).message
         };
-        let level = message(LEVEL);
+        let level = message(level_raw_pitch());
         assert!(
             level.en.starts_with("the face is turned 25° sideways,"),
             "{level:?}"
         );
         assert!(!level.zh.contains("并"), "{level:?}");
-        let tipped = message(LEVEL + 8.0);
+        let tipped = message(level_raw_pitch() + 8.0);
         assert!(
             tipped
                 .en
@@ -170,8 +180,8 @@ mod tests {
     fn a_tip_is_allowed_further_than_a_turn() {
         // 20°: past max_turn (17°) sideways, inside max_tip (23°) up or down.
         assert_eq!(with(|f| f.yaw = 20.0), Status::Fail);
-        assert_eq!(with(|f| f.pitch = LEVEL - 20.0), Status::Pass);
-        assert_eq!(with(|f| f.pitch = LEVEL + 20.0), Status::Pass);
+        assert_eq!(with(|f| f.pitch = level_raw_pitch() - 20.0), Status::Pass);
+        assert_eq!(with(|f| f.pitch = level_raw_pitch() + 20.0), Status::Pass);
     }
 
     #[test]
@@ -180,7 +190,7 @@ mod tests {
         assert_eq!(
             with(|f| {
                 f.yaw = 15.0;
-                f.pitch = LEVEL + 15.0;
+                f.pitch = level_raw_pitch() + 15.0;
             }),
             Status::Fail
         );
@@ -188,7 +198,7 @@ mod tests {
         assert_eq!(
             with(|f| {
                 f.yaw = 9.0;
-                f.pitch = LEVEL + 9.0;
+                f.pitch = level_raw_pitch() + 9.0;
             }),
             Status::Pass
         );
