@@ -12,7 +12,9 @@ use crate::references::References;
 use crate::report::{FileSummary, PhotoError, PhotoReport};
 use crate::rules::{self, Measurements};
 use crate::timings::Timings;
+use image::GrayImage;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::io::Read;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::path::{Path, PathBuf};
@@ -302,6 +304,24 @@ pub(crate) fn is_background(analysis: &Analysis, x: u32, y: u32) -> bool {
 /// of the colour conversions of every pixel.
 pub(crate) const BACKGROUND_STEP: u32 = 4;
 
+/// `crop` of the working copy at the pixel density of the photo itself: a photo smaller than
+/// the working copy was enlarged into it, and that enlargement's softness is the photo's low
+/// resolution (format.size), not blur; shrinking the crop back by `scale` (working-copy pixels
+/// per photo pixel) leaves the photo's own sharpness to measure.
+fn at_source_density(crop: &GrayImage, scale: f64) -> Cow<'_, GrayImage> {
+    if scale <= 1.0 {
+        return Cow::Borrowed(crop);
+    }
+    let shrink = |side: u32| ((side as f64 / scale).round() as u32).max(1);
+    let (w, h) = (shrink(crop.width()), shrink(crop.height()));
+    Cow::Owned(crate::resize::resize(
+        crop,
+        w,
+        h,
+        crate::resize::Filter::Lanczos3,
+    ))
+}
+
 /// The measurements the rules judge a photo by. Sharpness and exposure are taken on the
 /// main face's box (none without a face). Without the models' analysis the background is
 /// taken from the border of the frame.
@@ -325,7 +345,9 @@ pub fn measurements(
                 .and_then(|f| measure::clip_box(f.bbox, w, h))
                 .map(|(x, y, bw, bh)| image::imageops::crop_imm(&grey, x, y, bw, bh).to_image());
             let fingerprint = measure::difference_hash(face.as_ref().unwrap_or(&grey));
-            let sharpness = face.as_ref().and_then(measure::sharpness);
+            let sharpness = face
+                .as_ref()
+                .and_then(|f| measure::sharpness(&at_source_density(f, photo.scale())));
             let exposure = face.as_ref().map(|f| measure::exposure(f, |_, _| true));
             let clipped = measure::colour_clipped(working);
             (grey, fingerprint, sharpness, exposure, clipped)
@@ -425,6 +447,27 @@ mod tests {
             "{}",
             error.message
         );
+    }
+
+    #[test]
+    fn an_enlarged_sharp_photo_is_measured_at_its_own_pixel_density() {
+        // A 96×128 photo of fine waves enlarged 5× into the working copy: measured there it
+        // reads as a blurred photo does; shrunk back, close to the photo itself.
+        let small = GrayImage::from_fn(96, 128, |x, y| {
+            let (x, y) = (x as f64, y as f64);
+            image::Luma([(128.0 + 60.0 * (0.5 * x).sin() * (0.4 * y).cos()) as u8])
+        });
+        let limit = Profile::default().rules.quality_sharp.params.min_sharpness;
+        let own = measure::sharpness(&small).unwrap();
+        let enlarged = crate::resize::resize(&small, 480, 640, crate::resize::Filter::Bilinear);
+        assert!(measure::sharpness(&enlarged).unwrap() < limit);
+        let measured = measure::sharpness(&at_source_density(&enlarged, 5.0)).unwrap();
+        assert!(
+            measured > limit && measured > 0.5 * own,
+            "{measured} vs {own}"
+        );
+        // Not enlarged: measured as it is.
+        assert!(matches!(at_source_density(&small, 1.0), Cow::Borrowed(_)));
     }
 
     #[test]
