@@ -6,8 +6,9 @@ operations and their labels are those of the development photos' synthetic varia
 shrunk to 128 px high or saved at JPEG quality 4 is not (low resolution and blockiness are
 other defects); a turn of the whole photo by 12° or 20° tilts the head, by 5° it does not; a
 blue rectangle over the lower middle of the photo is blue clothing (only in a corpus that
-labels clothing: elsewhere the photos are head crops with no clothing below). Each variant keeps its original's person and half (tune or report), so
-limits chosen on the tune half are still measured on people they never saw.
+labels clothing: elsewhere the photos are head crops with no clothing below). Each variant
+keeps its original's person and half (tune or report), so limits chosen on the tune half
+are still measured on people they never saw.
 
 usage: python3 variants.py CORPUS_DIR OUT_DIR
 """
