@@ -35,15 +35,9 @@ GARMENT_BOX = (0.28, 0.78, 0.72, 1.0)
 def border_colour(image):
     """The median colour of the photo's outermost pixels: what a turned copy's corners get."""
     w, h = image.size
-    strips = [(0, 0, w, 1), (0, h - 1, w, h), (0, 0, 1, h), (w - 1, 0, w, h)]
-    border = Image.new("RGB", (2 * (w + h), 1))
-    x = 0
-    for box in strips:
-        strip = image.crop(box)
-        strip = strip if strip.height == 1 else strip.transpose(Image.Transpose.ROTATE_90)
-        border.paste(strip, (x, 0))
-        x += strip.width
-    return tuple(int(v) for v in ImageStat.Stat(border).median)
+    edge = Image.new("L", (w, h), 255)
+    edge.paste(0, (1, 1, w - 1, h - 1))
+    return tuple(int(v) for v in ImageStat.Stat(image, mask=edge).median)
 
 
 def variants(image, clothing):
