@@ -78,6 +78,10 @@ struct EvalArgs {
     /// Print the scores as JSON instead of a table.
     #[arg(long)]
     json: bool,
+    /// Also write each photo's face descriptor (JSON Lines: file, descriptor; null without
+    /// a face) to FILE, for fitting the profile's descriptor weights (accuracy/).
+    #[arg(long, value_name = "FILE")]
+    descriptors: Option<PathBuf>,
     #[command(flatten)]
     engine: EngineArgs,
 }
@@ -334,6 +338,20 @@ fn evaluate(args: EvalArgs) -> Result<ExitCode, String> {
     let paths: Vec<PathBuf> = labelled.iter().map(|l| l.path.clone()).collect();
     let mut reports = Vec::with_capacity(paths.len());
     pool.install(|| checker.check_files(&paths, |r| reports.push(r)));
+    if let Some(file) = &args.descriptors {
+        let lines: String = paths
+            .iter()
+            .zip(&reports)
+            .map(|(path, report)| {
+                let record = serde_json::json!({
+                    "file": path.display().to_string(),
+                    "descriptor": report.descriptor,
+                });
+                format!("{record}\n")
+            })
+            .collect();
+        std::fs::write(file, lines).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
+    }
     let scores = eval::score(&labelled, &reports);
     if args.json {
         println!(

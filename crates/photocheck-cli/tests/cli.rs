@@ -647,3 +647,43 @@ fn an_unreadable_reference_folder_is_a_clear_error() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("/nonexistent/refs"), "{stderr}");
 }
+
+#[test]
+fn eval_writes_each_photos_descriptor_and_null_without_a_face() {
+    let dir = tempfile::tempdir().unwrap();
+    let labels = dir.path().join("labels.jsonl");
+    let lines: Vec<String> = ["reference.jpg", "no_face.jpg"]
+        .iter()
+        .map(|name| serde_json::json!({ "file": photo(name), "glasses": false }).to_string())
+        .collect();
+    std::fs::write(&labels, lines.join("\n")).unwrap();
+    let descriptors = dir.path().join("descriptors.jsonl");
+    let out = photocheck(&[
+        "eval",
+        "--labels",
+        labels.to_str().unwrap(),
+        "--descriptors",
+        descriptors.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let records: Vec<serde_json::Value> = std::fs::read_to_string(&descriptors)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(records.len(), 2);
+    assert!(records[0]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("reference.jpg"));
+    assert_eq!(records[0]["descriptor"].as_array().unwrap().len(), 128);
+    assert!(records[1]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("no_face.jpg"));
+    assert!(records[1]["descriptor"].is_null());
+}

@@ -134,7 +134,8 @@ const LEFT_EYE_CORNERS: [usize; 2] = [362, 263];
 pub struct Needs {
     /// MTCNN's other faces (faces.single).
     pub other_faces: bool,
-    /// The main face's descriptor (batch.once's same person, identity.match).
+    /// The main face's descriptor (batch.once's same person, identity.match, glasses.none's
+    /// glasses score).
     pub descriptor: bool,
     /// The main face's parts (glasses.none, accessories.none), when the engine has the
     /// optional face-parsing model.
@@ -813,7 +814,10 @@ fn chip_region(mesh: &[[f32; 3]]) -> Region {
     }
 }
 
-/// The main face's 128-d descriptor from its mesh.
+/// How many numbers a face descriptor holds.
+pub const DESCRIPTOR_LEN: usize = 128;
+
+/// The main face's [`DESCRIPTOR_LEN`]-number descriptor from its mesh.
 pub fn face_descriptor(
     engine: &Engine,
     image: &RgbImage,

@@ -134,7 +134,9 @@ impl Checker {
         Needs {
             other_faces: rules.faces_single.enabled,
             descriptor: rules.batch_once.enabled
-                || (self.references.is_some() && rules.identity_match.enabled),
+                || (self.references.is_some() && rules.identity_match.enabled)
+                || ((rules.glasses_none.enabled || rules.glasses_clear.enabled)
+                    && !rules.glasses_none.params.descriptor_weights.is_empty()),
             parts: rules.glasses_none.enabled
                 || rules.glasses_clear.enabled
                 || rules.accessories_none.enabled
@@ -262,12 +264,7 @@ impl Checker {
         report.student =
             crate::naming::student_of(name, &self.profile.rules.file_naming.params.regex());
         report.fingerprint = Some(m.fingerprint.iter().map(|w| format!("{w:016x}")).collect());
-        report.descriptor = m
-            .analysis
-            .as_ref()
-            .ok()
-            .and_then(|a| a.main.as_ref())
-            .and_then(|main| main.descriptor.clone());
+        report.descriptor = m.descriptor().map(<[f32]>::to_vec);
         if let (Some(references), true) =
             (&self.references, self.profile.rules.identity_match.enabled)
         {

@@ -7,6 +7,7 @@
 //! Each value remembers which preset or file set it. Unknown keys and inconsistent values
 //! are refused with the key's full name.
 
+use crate::analysis::DESCRIPTOR_LEN;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -325,6 +326,17 @@ pub struct GlassesNone {
     /// With the optional face-parsing model: the largest share of its head crop that
     /// eyeglasses may cover.
     pub max_parsed_eyeglasses: f64,
+    /// The glasses score's weights on the face descriptor's 128 numbers; empty: the four
+    /// signs decide alone (see `glasses_none::glasses_score`).
+    #[serde(default)]
+    pub descriptor_weights: Vec<f64>,
+    /// The glasses score's weights on the logarithms of the four signs over their limits
+    /// (bridge, rim, temple; the shade's limit over the shade).
+    #[serde(default)]
+    pub sign_weights: [f64; 4],
+    /// The glasses score's constant: glasses are worn where the score is over 0.
+    #[serde(default)]
+    pub glasses_bias: f64,
 }
 
 /// Glasses that are allowed must be clear: lenses not tinted, no glare on them. Whether glasses are worn at all is `glasses.none`'s to say.
@@ -790,6 +802,13 @@ impl Profile {
             0.0,
             1.0,
         )?;
+        let weights = r.glasses_none.params.descriptor_weights.len();
+        if weights != 0 && weights != DESCRIPTOR_LEN {
+            return Err(format!(
+                "{} holds {weights} numbers: the face descriptor has {DESCRIPTOR_LEN} (or leave it empty for the signs alone)",
+                key("glasses.none", "descriptor_weights")
+            ));
+        }
         // The pose limits are slopes' angles: 90° would be a face seen edge-on.
         for (k, v) in [
             ("max_turn", r.pose_frontal.params.max_turn),
@@ -1007,6 +1026,25 @@ mod tests {
         assert!(
             Profile::from_overrides_str("[rules.\"pose.frontal\"]\nmax_tip = 30\n", "s").is_ok()
         );
+    }
+
+    #[test]
+    fn glasses_descriptor_weights_are_one_per_descriptor_number_or_none() {
+        let err = refusal(
+            "[rules.\"glasses.none\"]\ndescriptor_weights = [1.0, 2.0]\n",
+            "s",
+        );
+        assert!(
+            err.contains("descriptor_weights") && err.contains("128"),
+            "{err}"
+        );
+        let none =
+            Profile::from_overrides_str("[rules.\"glasses.none\"]\ndescriptor_weights = []\n", "s")
+                .unwrap();
+        assert!(none.rules.glasses_none.params.descriptor_weights.is_empty());
+        // The shipped preset judges glasses by the score.
+        let shipped = &Profile::default().rules.glasses_none.params;
+        assert_eq!(shipped.descriptor_weights.len(), DESCRIPTOR_LEN);
     }
 
     #[test]

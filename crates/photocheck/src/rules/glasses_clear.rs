@@ -22,7 +22,7 @@ pub fn check(m: &Measurements, p: &Profile) -> CheckResult {
         Ok(f) => f,
         Err(skip) => return *skip,
     };
-    if !super::glasses_none::worn(f, m.parts.as_ref(), glasses) {
+    if !super::glasses_none::worn(f, m.descriptor(), m.parts.as_ref(), glasses) {
         return judged(
             ID,
             rule,

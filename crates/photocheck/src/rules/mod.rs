@@ -74,6 +74,14 @@ pub struct Measurements {
     pub fingerprint: [u64; 4],
 }
 
+impl Measurements {
+    /// The main face's descriptor, when the models computed one.
+    pub fn descriptor(&self) -> Option<&[f32]> {
+        let main = self.analysis.as_ref().ok()?.main.as_ref()?;
+        main.descriptor.as_deref()
+    }
+}
+
 type Check = fn(&Measurements, &Profile) -> CheckResult;
 
 /// Every rule: its id, whether the profile enables it, and its check, in report order.
