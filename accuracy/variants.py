@@ -8,7 +8,9 @@ other defects); a turn of the whole photo by 12° or 20° tilts the head, by 5°
 blue rectangle over the lower middle of the photo is blue clothing (only in a corpus that
 labels clothing: elsewhere the photos are head crops with no clothing below). Each variant
 keeps its original's person and half (tune or report), so limits chosen on the tune half
-are still measured on people they never saw.
+are still measured on people they never saw, and its original's glasses label (no
+operation puts glasses on or takes them off), so that glasses.none is scored under blur,
+shrinking, blockiness and turns too.
 
 usage: python3 variants.py CORPUS_DIR OUT_DIR
 """
@@ -30,6 +32,8 @@ TURNS = {-5: False, 5: False, -12: True, 20: True}
 # The blue garment: its colour and box (shares of width and height: x0, y0, x1, y1).
 GARMENT_RGB = (40, 90, 200)
 GARMENT_BOX = (0.28, 0.78, 0.72, 1.0)
+# Hand labels that every variant keeps from its original.
+KEPT_LABELS = ("glasses",)
 
 
 def border_colour(image):
@@ -71,6 +75,7 @@ def main(corpus, out):
             original = json.loads(line)
             source = Path(original["file"])
             image = Image.open(corpus / source).convert("RGB")
+            kept = {k: original[k] for k in KEPT_LABELS if original.get(k) is not None}
             for op, variant, labels, fmt in variants(image, "blue_clothing" in original):
                 suffix = ".jpg" if fmt == "JPEG" else ".png"
                 name = source.parent / f"{source.stem}__{op}{suffix}"
@@ -78,7 +83,7 @@ def main(corpus, out):
                 # Light PNG compression: the copies are read once, and written ten times faster.
                 options = {"quality": JPEG_QUALITY} if fmt == "JPEG" else {"compress_level": 1}
                 variant.save(out / name, fmt, **options)
-                records.append({"file": str(name), "group": original["group"], **labels})
+                records.append({"file": str(name), "group": original["group"], **kept, **labels})
         (out / f"labels-{split}.jsonl").write_text(
             "".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
         )
