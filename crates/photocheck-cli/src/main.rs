@@ -134,7 +134,8 @@ struct CheckArgs {
     /// Report format [default: from the --output file name (.csv, .jsonl, .html), else json].
     #[arg(short, long, value_enum)]
     format: Option<ReportFormat>,
-    /// Write the report to FILE (atomically) instead of standard output.
+    /// Write the report to FILE (atomically) instead of standard output (`-` is standard
+    /// output, as without the option).
     #[arg(short, long, value_name = "FILE")]
     output: Option<PathBuf>,
     /// No progress bar and no summary.
@@ -381,7 +382,9 @@ fn find_photos(paths: &[PathBuf]) -> Result<Vec<PathBuf>, String> {
 
 fn check(args: CheckArgs) -> Result<ExitCode, String> {
     let files = find_photos(&args.paths)?;
-    let output = args.output.clone().or_else(|| args.resume.clone());
+    let output = (args.output.clone())
+        .filter(|path| path.as_os_str() != "-")
+        .or_else(|| args.resume.clone());
     let format = args.format.unwrap_or_else(|| {
         output
             .as_deref()

@@ -687,3 +687,25 @@ fn eval_writes_each_photos_descriptor_and_null_without_a_face() {
         .ends_with("no_face.jpg"));
     assert!(records[1]["descriptor"].is_null());
 }
+
+#[test]
+fn output_dash_is_standard_output_not_a_file_named_dash() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_photocheck"))
+        .current_dir(dir.path())
+        .args([
+            "check",
+            "-q",
+            "-f",
+            "jsonl",
+            "-o",
+            "-",
+            &photo("reference.jpg"),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    let record: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert!(record["file"].as_str().unwrap().ends_with("reference.jpg"));
+    assert!(!dir.path().join("-").exists());
+}
