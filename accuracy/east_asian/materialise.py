@@ -7,7 +7,8 @@ git copy and writes it as PNG (some of the .jpg files are BMP and GIF inside).
 
 Labels: `glasses` only, as seen on every photo (12 with glasses, four people; rimless ones
 included); the other fields are left out. The split is by person (a hash of its folder
-name). No limit was chosen on either half: both are figures to quote.
+name). The tune half is among the data glasses.none's glasses score is fitted on
+(accuracy/glasses_probe.py); the report half is the figure to quote.
 
 usage: python3 materialise.py OUT_DIR nz0001na/Asian_faces=GIT_DIR   (with pillow installed)
 """
