@@ -156,11 +156,7 @@ impl RuleScore {
 pub fn score(labelled: &[Labelled], reports: &[PhotoReport]) -> BTreeMap<&'static str, RuleScore> {
     let mut scores: BTreeMap<&'static str, RuleScore> = BTreeMap::new();
     for (item, report) in labelled.iter().zip(reports) {
-        let name = item
-            .path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = photo_name(item);
         for (rule, label) in MAPPING {
             let Some(truth) = label(&item.labels) else {
                 continue;
@@ -185,6 +181,89 @@ pub fn score(labelled: &[Labelled], reports: &[PhotoReport]) -> BTreeMap<&'stati
         }
     }
     scores
+}
+
+/// The photos whose labels judge at least one rule and call none broken, and those of them
+/// that a labelled rule refuses anyway: the false refusals a student would be sent back for.
+#[derive(Debug, Default, serde::Serialize)]
+pub struct CompliantScore {
+    /// Photos labelled compliant.
+    pub photos: usize,
+    /// Each of them that a labelled rule refused (failed or warned), with those rules.
+    pub refused: Vec<(String, Vec<&'static str>)>,
+}
+
+impl CompliantScore {
+    /// How many refused photos each rule refused, most first (then by name).
+    pub fn by_rule(&self) -> Vec<(&'static str, usize)> {
+        let mut counts: BTreeMap<&'static str, usize> = BTreeMap::new();
+        for rule in self.refused.iter().flat_map(|(_, rules)| rules) {
+            *counts.entry(rule).or_default() += 1;
+        }
+        let mut counts: Vec<_> = counts.into_iter().collect();
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(b.0)));
+        counts
+    }
+}
+
+/// Finds the photos labelled compliant and those of them a labelled rule refuses.
+pub fn compliant(labelled: &[Labelled], reports: &[PhotoReport]) -> CompliantScore {
+    let mut out = CompliantScore::default();
+    for (item, report) in labelled.iter().zip(reports) {
+        let labelled_rules: Vec<(&'static str, bool)> = MAPPING
+            .iter()
+            .filter_map(|(rule, label)| Some((*rule, label(&item.labels)?)))
+            .collect();
+        if labelled_rules.is_empty() || labelled_rules.iter().any(|(_, broken)| *broken) {
+            continue;
+        }
+        out.photos += 1;
+        let refusing: Vec<&'static str> = labelled_rules
+            .iter()
+            .map(|(rule, _)| *rule)
+            .filter(|rule| predicted(report, rule) == Some(true))
+            .collect();
+        if !refusing.is_empty() {
+            out.refused.push((photo_name(item), refusing));
+        }
+    }
+    out
+}
+
+/// The photo's file name, as the tables name it.
+fn photo_name(item: &Labelled) -> String {
+    item.path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The compliant photos' line for the table, then the refused ones with their rules.
+pub fn compliant_lines(c: &CompliantScore) -> String {
+    let rules: Vec<String> = c
+        .by_rule()
+        .iter()
+        .map(|(rule, n)| format!("{rule} {n}"))
+        .collect();
+    let mut out = format!(
+        "labelled compliant (no labelled rule broken) — {} photos, {} refused by a labelled rule{}\n",
+        c.photos,
+        c.refused.len(),
+        if rules.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", rules.join(", "))
+        }
+    );
+    if !c.refused.is_empty() {
+        let photos: Vec<String> = c
+            .refused
+            .iter()
+            .map(|(name, rules)| format!("{name} ({})", rules.join(", ")))
+            .collect();
+        out += &format!("compliant but refused: {}\n", photos.join(", "));
+    }
+    out
 }
 
 fn show(v: Option<f64>) -> String {
@@ -286,6 +365,47 @@ mod tests {
         assert_eq!((g.tp, g.fn_, g.tn, g.fp, g.skipped), (1, 1, 1, 1, 1));
         assert_eq!(g.balanced_accuracy(), Some(0.5));
         assert_eq!(g.false_positives, ["p.jpg"]);
+    }
+
+    #[test]
+    fn compliant_photos_are_those_labelled_with_no_broken_rule() {
+        let items = [
+            labelled(r#"{"glasses": false, "teeth_visible": false}"#),
+            labelled(r#"{"glasses": false, "teeth_visible": false}"#),
+            labelled(r#"{"glasses": true, "teeth_visible": false}"#),
+            labelled(r#"{"glasses": false, "teeth_visible": null}"#),
+            labelled(r#"{"group": "no rule labelled"}"#),
+        ];
+        let reports = [
+            report(&[
+                ("glasses.none", Status::Fail),
+                ("mouth.no_teeth", Status::Warn),
+            ]),
+            report(&[
+                ("glasses.none", Status::Pass),
+                ("mouth.no_teeth", Status::Pass),
+            ]),
+            report(&[
+                ("glasses.none", Status::Fail),
+                ("mouth.no_teeth", Status::Fail),
+            ]),
+            // The teeth are unlabelled here, so their refusal is not counted against it.
+            report(&[
+                ("glasses.none", Status::Skip),
+                ("mouth.no_teeth", Status::Fail),
+            ]),
+            report(&[("glasses.none", Status::Fail)]),
+        ];
+        let c = compliant(&items, &reports);
+        assert_eq!(c.photos, 3);
+        assert_eq!(
+            c.refused,
+            [("p.jpg".to_string(), vec!["mouth.no_teeth", "glasses.none"])]
+        );
+        assert_eq!(c.by_rule(), [("glasses.none", 1), ("mouth.no_teeth", 1)]);
+        assert!(compliant_lines(&c).starts_with(
+            "labelled compliant (no labelled rule broken) — 3 photos, 1 refused by a labelled rule (glasses.none 1, mouth.no_teeth 1)"
+        ));
     }
 
     #[test]

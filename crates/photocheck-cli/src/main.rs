@@ -354,13 +354,16 @@ fn evaluate(args: EvalArgs) -> Result<ExitCode, String> {
         std::fs::write(file, lines).map_err(|e| format!("cannot write {}: {e}", file.display()))?;
     }
     let scores = eval::score(&labelled, &reports);
+    let compliant = eval::compliant(&labelled, &reports);
     if args.json {
+        let both = serde_json::json!({"rules": scores, "compliant": compliant});
         println!(
             "{}",
-            serde_json::to_string_pretty(&scores).map_err(|e| e.to_string())?
+            serde_json::to_string_pretty(&both).map_err(|e| e.to_string())?
         );
     } else {
         print!("{}", eval::table(&scores));
+        print!("{}", eval::compliant_lines(&compliant));
     }
     Ok(ExitCode::SUCCESS)
 }
