@@ -36,12 +36,28 @@ def blob(line, repos):
 
 def write_labels(out, records):
     """Writes labels-tune.jsonl and labels-report.jsonl; `records` pairs a split with a label
-    object whose `file` is relative to `out`."""
+    object whose `file` is relative to `out`. A split whose photos had a second, blind look
+    at some labels also gets labels-SPLIT-agreed.jsonl (see `agreed`)."""
     by_split = {"tune": [], "report": []}
-    for split, record in records:
+    agreed = {"tune": [], "report": []}
+    for split, record, second_look in records:
         by_split[split].append(json.dumps(record, ensure_ascii=False))
+        if second_look:
+            agreed[split].append(json.dumps(agreed_labels(record, second_look), ensure_ascii=False))
     for split, lines in by_split.items():
         (Path(out) / f"labels-{split}.jsonl").write_text("\n".join(lines) + "\n")
+    for split, lines in agreed.items():
+        if lines:
+            (Path(out) / f"labels-{split}-agreed.jsonl").write_text("\n".join(lines) + "\n")
+
+
+def agreed_labels(record, second_look):
+    """The label object with each label that had a second look kept only where both looks
+    judged it the same (`null` otherwise): the labels that do not depend on who looked."""
+    return {
+        key: (value if key not in second_look or second_look[key] == value else None)
+        for key, value in record.items()
+    }
 
 
 def materialise(manifest, args, prepare):
@@ -58,6 +74,7 @@ def materialise(manifest, args, prepare):
         target = out / name
         target.parent.mkdir(parents=True, exist_ok=True)
         prepare(Image.open(BytesIO(blob(line, repos))).convert("RGB")).save(target)
-        records.append((line["split"], {"file": name, "group": line["person"], **line["labels"]}))
+        record = {"file": name, "group": line["person"], **line["labels"]}
+        records.append((line["split"], record, line.get("second_look")))
     write_labels(out, records)
     print(f"materialise: {len(lines)} photos of {len({l['person'] for l in lines})} people in {out}")
