@@ -19,11 +19,12 @@ name where the file has one and by the face descriptor otherwise (pairs closer t
 joined), and each group goes to the tune or the report half by a hash of its name. Limits
 are set on the tune half; the report half is the figure to quote.
 
-The report half's `both_ears_visible` and `face_turned` had a second look (`second_look`),
-from the photos alone in a shuffled order, with `null` where the second look could not
-decide; `labels-report-agreed.jsonl` keeps those two labels only where both looks agree.
-Eight of the 178 photos had been looked at beside their first labels shortly before (faces
-the checker passed although labelled turned); the rest were seen fresh.
+Every photo's `both_ears_visible` and `face_turned` had a second look (`second_look`), from
+the photos alone, each half in a shuffled order, with `null` where the second look could not
+decide; `labels-tune-agreed.jsonl` and `labels-report-agreed.jsonl` keep those two labels only
+where both looks agree. Eight of the report half's 178 photos had been looked at beside their
+first labels shortly before (faces the checker passed although labelled turned); the rest
+were seen fresh.
 
 usage: python3 materialise.py OUT_DIR RinatHar/EarTracking=GIT_DIR
 """
