@@ -13,7 +13,10 @@ conventions of the development photos' README; a field left out could not be jud
 the crop; no roll labels: the sources rotated many crops to level the eyes, so a head that
 looks tilted often has a level eye line) and a split by person: materialise writes
 labels-tune.jsonl and labels-report.jsonl beside the photos for `photocheck eval`. Limits
-are set on the tune half; the report half is the figure to quote.
+are set on the tune half; the report half is the figure to quote. `face_turned` had a second
+look (`second_look`) from the crops alone, both halves shuffled together, `null` where it could
+not decide; labels-tune-agreed.jsonl and labels-report-agreed.jsonl keep it only where both
+looks agree.
 
 usage: python3 materialise.py OUT_DIR owner/name=GIT_DIR [owner/name=GIT_DIR …]
        (with pillow installed)
