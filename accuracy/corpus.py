@@ -38,17 +38,15 @@ def write_labels(out, records):
     """Writes labels-tune.jsonl and labels-report.jsonl; `records` pairs a split with a label
     object whose `file` is relative to `out`. A split whose photos had a second, blind look
     at some labels also gets labels-SPLIT-agreed.jsonl (see `agreed`)."""
-    by_split = {"tune": [], "report": []}
-    agreed = {"tune": [], "report": []}
+    files = {"labels-tune.jsonl": [], "labels-report.jsonl": []}
     for split, record, second_look in records:
-        by_split[split].append(json.dumps(record, ensure_ascii=False))
+        files[f"labels-{split}.jsonl"].append(record)
         if second_look:
-            agreed[split].append(json.dumps(agreed_labels(record, second_look), ensure_ascii=False))
-    for split, lines in by_split.items():
-        (Path(out) / f"labels-{split}.jsonl").write_text("\n".join(lines) + "\n")
-    for split, lines in agreed.items():
-        if lines:
-            (Path(out) / f"labels-{split}-agreed.jsonl").write_text("\n".join(lines) + "\n")
+            agreed = agreed_labels(record, second_look)
+            files.setdefault(f"labels-{split}-agreed.jsonl", []).append(agreed)
+    for name, labels in files.items():
+        lines = [json.dumps(label, ensure_ascii=False) for label in labels]
+        (Path(out) / name).write_text("\n".join(lines) + "\n")
 
 
 def agreed_labels(record, second_look):
